@@ -1,0 +1,42 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Gifsmith",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Gifsmith", targets: ["Gifsmith"]),
+        .executable(name: "gifsmith", targets: ["gifsmith"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: module maps plus static-inline wrappers for C macros.
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
+        ),
+
+        // Value types, the backend protocol, and the integer kernels' Swift reference.
+        .target(name: "GifsmithCore"),
+        // FFmpeg: demux, decode, seek, timestamps, still images.
+        .target(name: "GifsmithMedia", dependencies: ["CFFmpeg", "GifsmithCore"]),
+        // GIF89a: LZW, frame optimiser, writer, and a reader for checks.
+        .target(name: "GifsmithGIF", dependencies: ["GifsmithCore"]),
+        // The library face: Transcoder (pipeline, threading, progress).
+        .target(name: "Gifsmith", dependencies: ["GifsmithCore", "GifsmithMedia", "GifsmithGIF"]),
+        // The CLI: a thin shell.
+        .executableTarget(
+            name: "gifsmith",
+            dependencies: ["Gifsmith", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        .testTarget(name: "GifsmithCoreTests", dependencies: ["GifsmithCore"]),
+        .testTarget(name: "GifsmithGIFTests", dependencies: ["GifsmithGIF", "GifsmithCore"]),
+        .testTarget(name: "GifsmithMediaTests", dependencies: ["GifsmithMedia", "GifsmithCore"]),
+        .testTarget(name: "GifsmithTests", dependencies: ["Gifsmith", "GifsmithGIF", "GifsmithMedia", "GifsmithCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,50 @@
+/// How pixels are resampled to the output size.
+public enum ScaleFilter: String, Sendable, Codable, CaseIterable {
+    /// Catmull-Rom bicubic (widened when downscaling, so it never aliases). The default.
+    case bicubic
+    /// Area averaging (box filter): softest, best for very strong downscales.
+    case area
+}
+
+public enum DitherMethod: String, Sendable, Codable, CaseIterable {
+    case none
+    case bayer
+    case floydSteinberg = "floyd-steinberg"
+    case sierra24a = "sierra-2-4a"
+    case atkinson
+
+    public var isErrorDiffusion: Bool {
+        switch self {
+        case .floydSteinberg, .sierra24a, .atkinson: return true
+        case .none, .bayer: return false
+        }
+    }
+}
+
+/// A dither and its parameter.
+public struct Dither: Sendable, Hashable, Codable {
+    public var method: DitherMethod
+    /// For `bayer`: 0...5, the pattern's amplitude halves with each step (FFmpeg's bayer_scale).
+    public var bayerScale: Int
+
+    public init(_ method: DitherMethod, bayerScale: Int = 2) {
+        self.method = method
+        self.bayerScale = bayerScale
+    }
+}
+
+public enum PaletteMode: String, Sendable, Codable, CaseIterable {
+    /// One palette for the whole clip, from statistics of every frame.
+    case global
+    /// A local colour table for every frame.
+    case perFrame = "per-frame"
+}
+
+public enum LoopMode: Sendable, Hashable, Codable {
+    /// NETSCAPE2.0 with count 0.
+    case forever
+    /// Play `n` extra times (NETSCAPE2.0 count n).
+    case count(Int)
+    /// No NETSCAPE2.0 block: play once.
+    case none
+}
