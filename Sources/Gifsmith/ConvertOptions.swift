@@ -1,0 +1,162 @@
+import Foundation
+import GifsmithCore
+
+/// A frame rate as an exact fraction (29.97 is 30000/1001), so the output timestamp grid never drifts.
+public struct FrameRate: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var numerator: Int
+    public var denominator: Int
+
+    public init(_ numerator: Int, _ denominator: Int = 1) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
+    /// Parses "15", "29.97", "30000/1001". NTSC-style decimals (23.976, 29.97, 59.94) become x000/1001.
+    public init?(parsing text: String) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let slash = t.firstIndex(of: "/") {
+            guard let n = Int(t[..<slash]), let d = Int(t[t.index(after: slash)...]), n > 0, d > 0 else { return nil }
+            self.init(n, d)
+            return
+        }
+        guard let value = Double(t), value > 0, value.isFinite, value <= 1000 else { return nil }
+        for ntsc in [24, 30, 60, 120] where abs(value - Double(ntsc) * 1000 / 1001) < 0.006 {
+            self.init(ntsc * 1000, 1001)
+            return
+        }
+        // Up to three decimals exactly: 12.5 → 12500/1000, reduced.
+        let milli = Int((value * 1000).rounded())
+        let g = Self.gcd(milli, 1000)
+        self.init(milli / g, 1000 / g)
+    }
+
+    public var value: Double { Double(numerator) / Double(denominator) }
+
+    /// Microseconds of frame k on this grid, exact to the microsecond with no accumulated error.
+    public func microseconds(ofFrame k: Int64) -> Int64 {
+        (k * 1_000_000 * Int64(denominator) + Int64(numerator) / 2) / Int64(numerator)
+    }
+
+    public var description: String { denominator == 1 ? "\(numerator)" : "\(numerator)/\(denominator)" }
+
+    static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+}
+
+/// Everything `gifsmith convert` can be told. Defaults match the CLI's.
+public struct ConvertOptions: Sendable, Hashable {
+    /// Output width; with only one of width/height the other keeps the aspect.
+    public var width: Int?
+    public var height: Int?
+    /// A crop in source pixels (after rotation), applied before scaling.
+    public var crop: PixelRect?
+    /// A centred crop to this aspect ratio (width:height); ignored when `crop` is set.
+    public var cropAspect: AspectRatio?
+    /// Resample onto this regular frame rate (drop or repeat frames). nil keeps the source's timing,
+    /// halved when the source runs faster than 50 fps (GIF delays cannot go below 2 cs).
+    public var fps: FrameRate?
+    /// Seconds from the start of the source.
+    public var start: Double?
+    /// Seconds of output.
+    public var duration: Double?
+    /// Colours in the table, 2...256. With frame optimisation one entry is kept for transparency
+    /// when `colors` is 256 (as FFmpeg's palettegen does).
+    public var colors: Int
+    public var dither: Dither
+    public var paletteMode: PaletteMode
+    public var loop: LoopMode
+    public var filter: ScaleFilter
+    /// Store only changed rectangles, with transparency where it pays.
+    public var optimize: Bool
+    /// Worker threads for the pixel stages and LZW; 0 = one per core.
+    public var threads: Int
+
+    public init(
+        width: Int? = nil, height: Int? = nil, crop: PixelRect? = nil, cropAspect: AspectRatio? = nil,
+        fps: FrameRate? = nil, start: Double? = nil, duration: Double? = nil, colors: Int = 256,
+        dither: Dither = Dither(.sierra24a), paletteMode: PaletteMode = .global, loop: LoopMode = .forever,
+        filter: ScaleFilter = .bicubic, optimize: Bool = true, threads: Int = 0
+    ) {
+        self.width = width
+        self.height = height
+        self.crop = crop
+        self.cropAspect = cropAspect
+        self.fps = fps
+        self.start = start
+        self.duration = duration
+        self.colors = colors
+        self.dither = dither
+        self.paletteMode = paletteMode
+        self.loop = loop
+        self.filter = filter
+        self.optimize = optimize
+        self.threads = threads
+    }
+
+    /// Checks what can be checked without the source; geometry against the frame is checked later.
+    public func validate() throws {
+        guard (2...256).contains(colors) else {
+            throw GifsmithError.invalidOption("--colors \(colors) is outside 2...256")
+        }
+        for (name, v) in [("--width", width), ("--height", height)] {
+            if let v, !(1...16384).contains(v) {
+                throw GifsmithError.invalidOption("\(name) \(v) is outside 1...16384")
+            }
+        }
+        if let start, !(start >= 0 && start.isFinite) {
+            throw GifsmithError.invalidOption("--start \(start) must be zero or more seconds")
+        }
+        if let duration, !(duration > 0 && duration.isFinite) {
+            throw GifsmithError.invalidOption("--duration \(duration) must be more than zero seconds")
+        }
+        if let fps, !(fps.value > 0 && fps.value <= 100) {
+            throw GifsmithError.invalidOption("--fps \(fps) is outside (0, 100]: GIF delays are whole centiseconds")
+        }
+        if dither.method == .bayer, !(0...5).contains(dither.bayerScale) {
+            throw GifsmithError.invalidOption("--bayer-scale \(dither.bayerScale) is outside 0...5")
+        }
+        if case let .count(n) = loop, !(1...65535).contains(n) {
+            throw GifsmithError.invalidOption("--loop \(n) is outside 1...65535 (0 loops forever)")
+        }
+        if let crop, crop.width < 1 || crop.height < 1 || crop.x < 0 || crop.y < 0 {
+            throw GifsmithError.invalidOption("crop \(crop) must have a positive size and a non-negative offset")
+        }
+        if threads < 0 { throw GifsmithError.invalidOption("--threads must be 0 (auto) or more") }
+    }
+}
+
+/// A width:height ratio such as 16:9.
+public struct AspectRatio: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var width: Int
+    public var height: Int
+    public init(_ width: Int, _ height: Int) {
+        self.width = width
+        self.height = height
+    }
+    public init?(parsing text: String) {
+        let parts = text.split(whereSeparator: { $0 == ":" || $0 == "/" || $0 == "x" })
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0, w <= 100_000, h <= 100_000 else { return nil }
+        self.init(w, h)
+    }
+    public var description: String { "\(width):\(height)" }
+}
+
+extension PixelRect {
+    /// Parses `WxH+X+Y` (FFmpeg/ImageMagick geometry); `WxH` alone means offset 0,0.
+    public init?(geometry text: String) {
+        let scalars = Array(text)
+        guard let x = scalars.firstIndex(where: { $0 == "x" || $0 == "X" }) else { return nil }
+        guard let w = Int(String(scalars[..<x])) else { return nil }
+        let rest = String(scalars[(x + 1)...])
+        let parts = rest.split(separator: "+", omittingEmptySubsequences: false)
+        guard let h = Int(parts[0]) else { return nil }
+        var ox = 0, oy = 0
+        if parts.count == 3 {
+            guard let a = Int(parts[1]), let b = Int(parts[2]) else { return nil }
+            ox = a
+            oy = b
+        } else if parts.count != 1 {
+            return nil
+        }
+        self.init(x: ox, y: oy, width: w, height: h)
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import GifsmithCore
+import GifsmithGIF
+
+/// One transcode's pixel work and GIF writing, for each palette mode.
+///
+/// Work moves in batches of frames: within a batch the pixel stages run in parallel, one frame per
+/// worker, then LZW runs in parallel, then the frames are written in order.
+struct Job {
+    struct Stats {
+        var frames = 0
+        var centiseconds = 0
+        var paletteColors = 0
+    }
+
+    let transcoder: Transcoder
+    let sink: OutputSink
+    let outputSize: PixelSize
+    let plans: PlanCache
+    let cancellation: CancellationFlag
+    let progress: (TranscodeEvent) -> Void
+    let total: Int?
+
+    private var options: ConvertOptions { transcoder.options }
+    private var backend: any PixelBackend { transcoder.backend }
+    private var workers: Int { options.threads > 0 ? options.threads : max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    private var batchSize: Int { max(2, workers * 2) }
+
+    /// Colours the quantizer may use: with frame optimisation one table entry stays free for the
+    /// transparent index, as FFmpeg's palettegen does (reserve_transparent).
+    private var visibleColors: Int { options.optimize && options.colors == 256 ? 255 : options.colors }
+
+    private func checkCancelled() throws {
+        if cancellation.isCancelled { throw GifsmithError.cancelled }
+    }
+
+    // MARK: Global palette: two passes, converted frames kept on disk in between.
+
+    func runGlobal(_ source: FrameSource) throws -> Stats {
+        let spill = try SpillFile(size: outputSize)
+        var spans: [(Int64, Int64)] = []
+        let histograms = WorkerLocal(count: workers) { ColorHistogram() }
+
+        while true {
+            try checkCancelled()
+            let batch = try source.next(batchSize)
+            if batch.isEmpty { break }
+            let converted = Slots<RGBImage>(count: batch.count)
+            try parallelFor(batch.count, workers: workers) { i, w in
+                let image = try backend.convert(batch[i].frame, plan: plans.plan(for: batch[i].frame))
+                try histograms.with(w) { try backend.accumulateHistogram(image, into: &$0) }
+                converted[i] = image
+            }
+            for (i, t) in batch.enumerated() {
+                try spill.append(converted[i]!)
+                spans.append((t.start, t.end))
+            }
+            progress(.progress(phase: .analyse, done: spans.count, total: total))
+        }
+        guard !spans.isEmpty else { return Stats() }
+
+        var histogram = ColorHistogram()
+        histograms.forEach { histogram.merge($0) }
+        let palette = try MedianCut.palette(from: histogram, maxColors: visibleColors)
+        let mapper = PaletteMapper(palette: palette)
+
+        let writer = try makeWriter(globalPalette: palette)
+        var delays = DelayScheduler()
+        var previous: GIFFrameInput?
+        var stats = Stats(paletteColors: palette.count)
+        while true {
+            try checkCancelled()
+            var images: [RGBImage] = []
+            while images.count < batchSize, let image = try spill.next() { images.append(image) }
+            if images.isEmpty { break }
+            let mapped = Slots<IndexedImage>(count: images.count)
+            try parallelFor(images.count, workers: workers) { i, _ in
+                mapped[i] = try backend.map(images[i], mapper: mapper, dither: options.dither)
+            }
+            var inputs: [GIFFrameInput] = []
+            for i in 0..<images.count {
+                let (start, end) = spans[stats.frames + i]
+                let delay = delays.delay(fromMicroseconds: start, toMicroseconds: end)
+                inputs.append(GIFFrameInput(image: mapped[i]!, palette: palette, usesGlobalPalette: true, delayCentiseconds: delay))
+            }
+            try encodeAndWrite(inputs, previous: &previous, writer: writer, stats: &stats)
+        }
+        try writer.finish()
+        return stats
+    }
+
+    // MARK: Per-frame palettes: one pass, every frame self-contained.
+
+    func runPerFrame(_ source: FrameSource) throws -> Stats {
+        let histograms = WorkerLocal(count: workers) { ColorHistogram() }
+        let writer = try makeWriter(globalPalette: nil)
+        var delays = DelayScheduler()
+        var previous: GIFFrameInput?
+        var stats = Stats()
+
+        while true {
+            try checkCancelled()
+            let batch = try source.next(batchSize)
+            if batch.isEmpty { break }
+            let results = Slots<(IndexedImage, Palette)>(count: batch.count)
+            try parallelFor(batch.count, workers: workers) { i, w in
+                let image = try backend.convert(batch[i].frame, plan: plans.plan(for: batch[i].frame))
+                let palette = try histograms.with(w) { h -> Palette in
+                    h.clear()
+                    try backend.accumulateHistogram(image, into: &h)
+                    return try MedianCut.palette(from: h, maxColors: visibleColors)
+                }
+                let indexed = try backend.map(image, mapper: PaletteMapper(palette: palette), dither: options.dither)
+                results[i] = (indexed, palette)
+            }
+            var inputs: [GIFFrameInput] = []
+            for (i, t) in batch.enumerated() {
+                let (indexed, palette) = results[i]!
+                let delay = delays.delay(fromMicroseconds: t.start, toMicroseconds: t.end)
+                inputs.append(GIFFrameInput(image: indexed, palette: palette, usesGlobalPalette: false, delayCentiseconds: delay))
+                stats.paletteColors = max(stats.paletteColors, palette.count)
+            }
+            try encodeAndWrite(inputs, previous: &previous, writer: writer, stats: &stats)
+        }
+        try writer.finish()
+        return stats
+    }
+
+    // MARK: Shared tail
+
+    private func makeWriter(globalPalette: Palette?) throws -> GIFStreamWriter {
+        let sink = self.sink
+        return try GIFStreamWriter(width: outputSize.width, height: outputSize.height, globalPalette: globalPalette,
+                                   loop: options.loop, sink: { try sink.write($0) })
+    }
+
+    /// LZW for a batch in parallel (each frame needs only its predecessor's pixels), then in-order writes.
+    private func encodeAndWrite(_ inputs: [GIFFrameInput], previous: inout GIFFrameInput?, writer: GIFStreamWriter,
+                                stats: inout Stats) throws {
+        let encoded = Slots<[UInt8]>(count: inputs.count)
+        let before = previous
+        let optimize = options.optimize
+        try parallelFor(inputs.count, workers: workers) { i, _ in
+            encoded[i] = GIFFrameEncoder.encode(inputs[i], previous: i == 0 ? before : inputs[i - 1], optimize: optimize)
+        }
+        for i in 0..<inputs.count {
+            try writer.append(frameBytes: encoded[i]!)
+            stats.centiseconds += inputs[i].delayCentiseconds
+        }
+        stats.frames += inputs.count
+        previous = inputs.last
+        progress(.progress(phase: .encode, done: stats.frames, total: total))
+    }
+}
+
+/// One mutable value per worker thread (e.g. a histogram), touched only by that worker.
+final class WorkerLocal<T>: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<T>
+    let count: Int
+
+    init(count: Int, make: () -> T) {
+        self.count = count
+        base = .allocate(capacity: count)
+        for i in 0..<count { (base + i).initialize(to: make()) }
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    func with<R>(_ worker: Int, _ body: (inout T) throws -> R) rethrows -> R {
+        try body(&base[worker])
+    }
+
+    func forEach(_ body: (T) -> Void) {
+        for i in 0..<count { body(base[i]) }
+    }
+}

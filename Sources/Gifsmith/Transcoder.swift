@@ -1,0 +1,169 @@
+import Foundation
+import GifsmithCore
+import GifsmithGIF
+import GifsmithMedia
+
+/// Converts one video (or still image) into an animated GIF.
+///
+/// ```swift
+/// let transcoder = Transcoder(options: ConvertOptions(width: 480, fps: FrameRate(15)))
+/// let result = try transcoder.convert(input: "clip.mp4", output: "clip.gif")
+/// ```
+///
+/// Frames stream through: decoding runs on its own thread a few frames ahead, the pixel stages and
+/// LZW run on `options.threads` workers, and frames are written in order. With a global palette the
+/// converted frames of the first pass are kept in an unlinked temporary file (not in memory), so memory
+/// stays bounded by a few frames whatever the clip's length. The output appears under its name only
+/// when complete.
+public final class Transcoder: Sendable {
+    public let options: ConvertOptions
+    public let backend: any PixelBackend
+
+    public init(options: ConvertOptions = ConvertOptions(), backend: any PixelBackend = CPUBackend()) {
+        self.options = options
+        self.backend = backend
+    }
+
+    /// Runs the whole job. `output` is a path, or "-" for standard output. Throws `GifsmithError`.
+    @discardableResult
+    public func convert(
+        input: String,
+        output: String,
+        cancellation: CancellationFlag? = nil,
+        progress: ((TranscodeEvent) -> Void)? = nil
+    ) throws -> TranscodeResult {
+        do {
+            return try run(input: input, output: output, cancellation: cancellation ?? CancellationFlag(), progress: progress ?? { _ in })
+        } catch {
+            throw GifsmithError.wrap(error)
+        }
+    }
+
+    /// Unlinks the temporary files of outputs still being written, for a signal handler that must
+    /// exit at once (a second Ctrl-C).
+    public static func removePendingTemporaryFiles() {
+        OutputSink.removePendingTemporaryFiles()
+    }
+
+    // MARK: - The job
+
+    private var workers: Int {
+        options.threads > 0 ? options.threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Frames handled per parallel step: enough to keep every worker busy.
+    private var batchSize: Int { max(2, workers * 2) }
+
+    private func run(input: String, output: String, cancellation: CancellationFlag, progress: @escaping (TranscodeEvent) -> Void) throws -> TranscodeResult {
+        let began = Date()
+        try options.validate()
+        let decoder = try VideoDecoder(path: input)
+        let info = decoder.info
+
+        // Geometry is checked before any decoding, so an impossible crop fails at once.
+        let source = PixelSize(width: info.width, height: info.height)
+        let crop = try resolveCrop(source: source)
+        let outputSize = try ScalePlan.outputSize(crop: crop.size, width: options.width, height: options.height)
+
+        let sink = try OutputSink(path: output)
+        defer { sink.abandon() }
+        progress(.started(input: info, output: outputSize, crop: crop))
+
+        if let start = options.start, start > 0 {
+            try decoder.seek(toMicroseconds: Int64((start * 1_000_000).rounded()))
+        }
+        let rate = options.fps ?? Self.defaultRate(for: info)
+        let frames = FrameSource(decoder: decoder, sampler: FrameSampler(start: options.start, duration: options.duration, rate: rate),
+                                 capacity: batchSize * 2, cancellation: cancellation)
+        defer { frames.stop() }
+        let total = Self.estimatedFrames(info: info, options: options, rate: rate)
+        let plans = PlanCache(crop: crop, output: outputSize, filter: options.filter)
+
+        let job = Job(transcoder: self, sink: sink, outputSize: outputSize, plans: plans, cancellation: cancellation,
+                      progress: progress, total: total)
+        let stats: Job.Stats
+        switch options.paletteMode {
+        case .global: stats = try job.runGlobal(frames)
+        case .perFrame: stats = try job.runPerFrame(frames)
+        }
+        if stats.frames == 0 {
+            throw GifsmithError.noFrames(noFramesMessage(input: input, info: info))
+        }
+        try sink.commit()
+
+        let warnings = decoder.warnings
+        for w in warnings { progress(.warning(w)) }
+        let result = TranscodeResult(
+            output: output, frames: stats.frames, width: outputSize.width, height: outputSize.height,
+            durationSeconds: Double(stats.centiseconds) / 100, bytes: sink.bytesWritten, paletteColors: stats.paletteColors,
+            warnings: warnings, elapsedSeconds: Date().timeIntervalSince(began), backend: backend.name)
+        progress(.finished(result))
+        return result
+    }
+
+    private func resolveCrop(source: PixelSize) throws -> PixelRect {
+        if let crop = options.crop {
+            guard crop.x + crop.width <= source.width, crop.y + crop.height <= source.height else {
+                throw GifsmithError.invalidGeometry("crop \(crop) lies outside the \(source) frame")
+            }
+            return crop
+        }
+        if let aspect = options.cropAspect {
+            return ScalePlan.centredCrop(source: source, aspect: (aspect.width, aspect.height))
+        }
+        return PixelRect(x: 0, y: 0, width: source.width, height: source.height)
+    }
+
+    /// Sources faster than 50 fps would need delays under 2 cs, which browsers slow down to 10 cs:
+    /// keep every other frame instead.
+    static func defaultRate(for info: MediaInfo) -> FrameRate? {
+        guard info.frameRate.den > 0, info.frameRate.num > 50 * info.frameRate.den else { return nil }
+        return FrameRate(info.frameRate.num, info.frameRate.den * 2)
+    }
+
+    static func estimatedFrames(info: MediaInfo, options: ConvertOptions, rate: FrameRate?) -> Int? {
+        guard let full = info.durationSeconds, full > 0 else { return info.estimatedFrameCount }
+        let start = options.start ?? 0
+        let length = max(0, min(full - start, options.duration ?? .infinity))
+        let fps = rate?.value ?? (info.frameRate.den > 0 ? Double(info.frameRate.num) / Double(info.frameRate.den) : 0)
+        guard fps > 0 else { return info.estimatedFrameCount }
+        return max(1, Int((length * fps).rounded()))
+    }
+
+    private func noFramesMessage(input: String, info: MediaInfo) -> String {
+        let length = info.durationSeconds.map { String(format: "%.2f s", $0) } ?? "of unknown length"
+        if options.start != nil || options.duration != nil {
+            let s = options.start ?? 0
+            return "\(input): no frames between \(String(format: "%.2f", s)) s and "
+                + (options.duration.map { String(format: "%.2f s", s + $0) } ?? "the end")
+                + "; the clip is \(length)"
+        }
+        return "\(input): the stream has no decodable frames"
+    }
+}
+
+/// Scale plans by source geometry: almost always one, but a stream may change size or format mid-way.
+final class PlanCache: @unchecked Sendable {
+    private let crop: PixelRect
+    private let output: PixelSize
+    private let filter: ScaleFilter
+    private var plans: [String: ScalePlan] = [:]
+    private let lock = NSLock()
+
+    init(crop: PixelRect, output: PixelSize, filter: ScaleFilter) {
+        self.crop = crop
+        self.output = output
+        self.filter = filter
+    }
+
+    func plan(for frame: PlanarFrame) throws -> ScalePlan {
+        let key = "\(frame.width)x\(frame.height) \(frame.layout)"
+        return try lock.withLock {
+            if let p = plans[key] { return p }
+            let p = try ScalePlan(sourceWidth: frame.width, sourceHeight: frame.height, layout: frame.layout,
+                                  crop: crop, outputSize: output, filter: filter)
+            plans[key] = p
+            return p
+        }
+    }
+}

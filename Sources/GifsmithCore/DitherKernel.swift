@@ -1,0 +1,261 @@
+/// The map+dither stage: every pixel to a palette index. This file is the specification the
+/// GLSL shader mirrors; all arithmetic is on Int32 and every formula is written out here.
+///
+/// Common to all methods: `nearest(r, g, b)` is `PaletteMapper`'s exact nearest colour
+/// (squared RGB distance, lowest index on ties); `clamp(v) = min(max(v, 0), 255)`;
+/// `>>` is an arithmetic shift (floor division by a power of two, also for negatives).
+///
+/// - `none`: `index = nearest(r, g, b)`.
+///
+/// - `bayer` (scale s = `bayerScale` clamped to 0...5): with the 8×8 Bayer value
+///   `M = bayerMatrix[(y & 7) << 3 | (x & 7)]` (0...63, FFmpeg's table),
+///   `offset = ((2·M − 63) · (32 >> s)) >> 6` — rounding: floor, i.e. bias 0. This equals
+///   FFmpeg paletteuse's `(M >> s) − (32 >> s)` for every M and s (so offsets span
+///   −(32>>s) ... (32>>s)−1). Then `index = nearest(clamp(r+offset), clamp(g+offset), clamp(b+offset))`.
+///
+/// - Error diffusion (`floyd-steinberg`, `sierra-2-4a`, `atkinson`): pixels are visited in
+///   raster order (rows top to bottom, each left to right; no serpentine). Each pixel has
+///   one integer accumulator per channel, in units of 1/D of a level, starting at 0. At a
+///   pixel, per channel c:
+///
+///       v_c   = clamp(src_c + ((acc_c + D/2) >> log2(D)))
+///       index = nearest(v_r, v_g, v_b)
+///       err_c = v_c − palette[index]_c                  (−255...255)
+///       acc_c(neighbour) += err_c · weight(neighbour)   for each neighbour inside the image
+///
+///   Error pushed outside the image is dropped. Weights (D):
+///   - floyd-steinberg (16): (x+1,y) 7; (x−1,y+1) 3; (x,y+1) 5; (x+1,y+1) 1.
+///   - sierra-2-4a (4):      (x+1,y) 2; (x−1,y+1) 1; (x,y+1) 1.
+///   - atkinson (8):         (x+1,y), (x+2,y), (x−1,y+1), (x,y+1), (x+1,y+1), (x,y+2): 1 each
+///     (6/8 of the error is diffused, 2/8 is dropped).
+///
+///   Ranges: a pixel receives at most D·255 in absolute value (FS 7+3+5+1 = 16 parts,
+///   sierra 2+1+1 = 4, atkinson 6 ≤ 8), so accumulators stay within ±4080: Int32 with the
+///   wrapping operators cannot actually wrap.
+///
+///   Only two (three for atkinson) rows of accumulators exist at a time. On the GPU a skewed
+///   wavefront (row y two pixels behind row y−1, three for atkinson's (x+2,y)) visits pixels
+///   after all their contributors, and integer addition makes the order of contributions
+///   irrelevant, so it reproduces this exactly.
+public enum DitherKernel {
+    /// FFmpeg's 8×8 ordered-dither matrix, indexed `y << 3 | x`: bits of x and x^y
+    /// interleaved and reversed.
+    public static let bayerMatrix: [Int32] = (0..<64).map { p in
+        let q = p ^ (p >> 3)
+        return Int32((p & 4) >> 2 | (q & 4) >> 1 | (p & 2) << 1 | (q & 2) << 2 | (p & 1) << 4 | (q & 1) << 5)
+    }
+
+    /// The 64 Bayer offsets for a scale (clamped to 0...5), indexed `(y & 7) << 3 | (x & 7)`.
+    public static func bayerOffsets(scale: Int) -> [Int32] {
+        let s = Int32(min(max(scale, 0), 5))
+        // (2M − 63)·32 is within ±2016: no overflow.
+        return bayerMatrix.map { m in ((2 * m - 63) * (32 >> s)) >> 6 }
+    }
+
+    /// Maps every pixel of `image` to the index of a palette colour, with `dither`.
+    /// Indices are always below `mapper.palette.count`.
+    public static func map(_ image: RGBImage, mapper: PaletteMapper, dither: Dither) -> IndexedImage {
+        let w = image.width, h = image.height
+        if w == 0 || h == 0 { return IndexedImage(width: w, height: h, indices: []) }
+        let indices = [UInt8](unsafeUninitializedCapacity: w * h) { dst, initialized in
+            image.pixels.withUnsafeBufferPointer { src in
+                mapper.cellTable.withUnsafeBufferPointer { table in
+                    mapper.candidates.withUnsafeBufferPointer { cand in
+                        let k = Kernel(src: src.baseAddress!, dst: dst.baseAddress!, table: table.baseAddress!,
+                                       cand: cand.baseAddress!, width: w, height: h)
+                        switch dither.method {
+                        case .none: k.plain()
+                        case .bayer: k.bayer(bayerOffsets(scale: dither.bayerScale))
+                        case .floydSteinberg: k.floydSteinberg()
+                        case .sierra24a: k.sierra24a()
+                        case .atkinson: k.atkinson()
+                        }
+                    }
+                }
+            }
+            initialized = w * h
+        }
+        return IndexedImage(width: w, height: h, indices: indices)
+    }
+
+    /// The loops. `lookup` returns the candidate word `index << 24 | r << 16 | g << 8 | b`.
+    /// Each loop remembers its last query and answer; reusing the answer for a repeated
+    /// query cannot change a result.
+    ///
+    /// Error diffusion keeps the contributions from the row above in a row buffer (`cur`,
+    /// one pixel of padding on the left and two on the right so edge pixels need no
+    /// branches; padding is never read as a pixel's accumulator and is cleared with its row)
+    /// and the contributions from the same row in registers (`carry`), so the next pixel does
+    /// not wait for a store. The sum per pixel is the same integer either way.
+    private struct Kernel {
+        let src: UnsafePointer<UInt8>
+        let dst: UnsafeMutablePointer<UInt8>
+        let table: UnsafePointer<UInt32>
+        let cand: UnsafePointer<UInt32>
+        let width: Int
+        let height: Int
+
+        @inline(__always)
+        func clamp(_ v: Int32) -> Int32 { min(max(v, 0), 255) }
+
+        func plain() {
+            var lastKey: Int32 = -1
+            var last: UInt32 = 0
+            var i = 0
+            for p in 0..<(width * height) {
+                let r = Int32(src[i]), g = Int32(src[i + 1]), b = Int32(src[i + 2])
+                let key = r << 16 | g << 8 | b
+                if key != lastKey { last = PaletteMapper.lookup4(table, cand, r, g, b); lastKey = key }
+                dst[p] = UInt8(truncatingIfNeeded: last >> 24)
+                i &+= 3
+            }
+        }
+
+        func bayer(_ offsets: [Int32]) {
+            offsets.withUnsafeBufferPointer { off in
+                var lastKey: Int32 = -1
+                var last: UInt32 = 0
+                var i = 0, p = 0
+                for y in 0..<height {
+                    let row = (y & 7) << 3
+                    for x in 0..<width {
+                        let o = off[row | (x & 7)]
+                        let r = clamp(Int32(src[i]) + o), g = clamp(Int32(src[i + 1]) + o), b = clamp(Int32(src[i + 2]) + o)
+                        let key = r << 16 | g << 8 | b
+                        if key != lastKey { last = PaletteMapper.lookup4(table, cand, r, g, b); lastKey = key }
+                        dst[p] = UInt8(truncatingIfNeeded: last >> 24)
+                        i &+= 3; p &+= 1
+                    }
+                }
+            }
+        }
+
+        /// What a row carries from pixel to pixel: same-row error owed to the next pixel (c1)
+        /// and, for atkinson, to the one after (c2); and the row's last query and answer.
+        struct Carry {
+            var c1r: Int32 = 0, c1g: Int32 = 0, c1b: Int32 = 0
+            var c2r: Int32 = 0, c2g: Int32 = 0, c2b: Int32 = 0
+            var lastKey: Int32 = -1
+            var last: UInt32 = 0
+        }
+
+        /// Visits the pixels of rows `y` and `y+1` (when `pair`), row y+1 two pixels behind
+        /// row y: by then row y has pushed all its error into row y+1's pixel, and the two
+        /// rows' dependency chains are independent, so the CPU overlaps them.
+        @inline(__always)
+        func rows(pair: Bool, _ step: (Int, Int, inout Carry) -> Void) {
+            var s0 = Carry(), s1 = Carry()
+            let w = width
+            if !pair {
+                for x in 0..<w { step(x, 0, &s0) }
+                return
+            }
+            for x in 0..<min(2, w) { step(x, 0, &s0) }
+            if w > 2 {
+                for x in 2..<w {
+                    step(x, 0, &s0)
+                    step(x - 2, 1, &s1)
+                }
+            }
+            for x in max(0, w - 2)..<w { step(x, 1, &s1) }
+        }
+
+        /// Finds the palette colour for the pixel at (x, y) given its accumulated error `acc`
+        /// (units of 1/2^shift), writes its index, returns the error.
+        @inline(__always)
+        func visit(_ p: Int, _ ar: Int32, _ ag: Int32, _ ab: Int32, _ shift: Int32, _ s: inout Carry) -> (Int32, Int32, Int32) {
+            let bias: Int32 = 1 << (shift - 1)
+            let i = 3 * p
+            let r = clamp(Int32(src[i]) &+ ((ar &+ bias) >> shift))
+            let g = clamp(Int32(src[i + 1]) &+ ((ag &+ bias) >> shift))
+            let b = clamp(Int32(src[i + 2]) &+ ((ab &+ bias) >> shift))
+            let key = r << 16 | g << 8 | b
+            if key != s.lastKey { s.last = PaletteMapper.lookup4(table, cand, r, g, b); s.lastKey = key }
+            dst[p] = UInt8(truncatingIfNeeded: s.last >> 24)
+            return (r &- Int32((s.last >> 16) & 255), g &- Int32((s.last >> 8) & 255), b &- Int32(s.last & 255))
+        }
+
+        func floydSteinberg() {
+            let stride = (width + 3) * 3
+            var buf = [Int32](repeating: 0, count: 3 * stride)
+            buf.withUnsafeMutableBufferPointer { buf in
+                // acc[0]: row y, acc[1]: row y+1, acc[2]: row y+2.
+                var acc = (buf.baseAddress!, buf.baseAddress! + stride, buf.baseAddress! + 2 * stride)
+                var y = 0
+                while y < height {
+                    let a0 = acc.0, a1 = acc.1, a2 = acc.2
+                    rows(pair: y + 1 < height) { x, dy, s in
+                        let cur = dy == 0 ? a0 : a1, nxt = dy == 0 ? a1 : a2
+                        let a = (x + 1) * 3
+                        // |acc| ≤ 16·255, so every sum below is far inside Int32.
+                        let (er, eg, eb) = visit((y + dy) * width + x, cur[a] &+ s.c1r, cur[a + 1] &+ s.c1g, cur[a + 2] &+ s.c1b, 4, &s)
+                        s.c1r = er &* 7; s.c1g = eg &* 7; s.c1b = eb &* 7
+                        nxt[a - 3] &+= er &* 3; nxt[a - 2] &+= eg &* 3; nxt[a - 1] &+= eb &* 3
+                        nxt[a] &+= er &* 5; nxt[a + 1] &+= eg &* 5; nxt[a + 2] &+= eb &* 5
+                        nxt[a + 3] &+= er; nxt[a + 4] &+= eg; nxt[a + 5] &+= eb
+                    }
+                    // Rows y+2, y+3 next: they read acc[2] and write the two spent rows.
+                    a0.update(repeating: 0, count: stride)
+                    a1.update(repeating: 0, count: stride)
+                    acc = (a2, a0, a1)
+                    y += 2
+                }
+            }
+        }
+
+        func sierra24a() {
+            let stride = (width + 3) * 3
+            var buf = [Int32](repeating: 0, count: 3 * stride)
+            buf.withUnsafeMutableBufferPointer { buf in
+                var acc = (buf.baseAddress!, buf.baseAddress! + stride, buf.baseAddress! + 2 * stride)
+                var y = 0
+                while y < height {
+                    let a0 = acc.0, a1 = acc.1, a2 = acc.2
+                    rows(pair: y + 1 < height) { x, dy, s in
+                        let cur = dy == 0 ? a0 : a1, nxt = dy == 0 ? a1 : a2
+                        let a = (x + 1) * 3
+                        // |acc| ≤ 4·255.
+                        let (er, eg, eb) = visit((y + dy) * width + x, cur[a] &+ s.c1r, cur[a + 1] &+ s.c1g, cur[a + 2] &+ s.c1b, 2, &s)
+                        s.c1r = er &* 2; s.c1g = eg &* 2; s.c1b = eb &* 2
+                        nxt[a - 3] &+= er; nxt[a - 2] &+= eg; nxt[a - 1] &+= eb
+                        nxt[a] &+= er; nxt[a + 1] &+= eg; nxt[a + 2] &+= eb
+                    }
+                    a0.update(repeating: 0, count: stride)
+                    a1.update(repeating: 0, count: stride)
+                    acc = (a2, a0, a1)
+                    y += 2
+                }
+            }
+        }
+
+        func atkinson() {
+            let stride = (width + 3) * 3
+            var buf = [Int32](repeating: 0, count: 4 * stride)
+            buf.withUnsafeMutableBufferPointer { buf in
+                // acc[k]: row y+k.
+                let base = buf.baseAddress!
+                var acc = (base, base + stride, base + 2 * stride, base + 3 * stride)
+                var y = 0
+                while y < height {
+                    let a0 = acc.0, a1 = acc.1, a2 = acc.2, a3 = acc.3
+                    rows(pair: y + 1 < height) { x, dy, s in
+                        let cur = dy == 0 ? a0 : a1, n1 = dy == 0 ? a1 : a2, n2 = dy == 0 ? a2 : a3
+                        let a = (x + 1) * 3
+                        // |acc| ≤ 6·255.
+                        let (er, eg, eb) = visit((y + dy) * width + x, cur[a] &+ s.c1r, cur[a + 1] &+ s.c1g, cur[a + 2] &+ s.c1b, 3, &s)
+                        s.c1r = s.c2r &+ er; s.c1g = s.c2g &+ eg; s.c1b = s.c2b &+ eb
+                        s.c2r = er; s.c2g = eg; s.c2b = eb
+                        n1[a - 3] &+= er; n1[a - 2] &+= eg; n1[a - 1] &+= eb
+                        n1[a] &+= er; n1[a + 1] &+= eg; n1[a + 2] &+= eb
+                        n1[a + 3] &+= er; n1[a + 4] &+= eg; n1[a + 5] &+= eb
+                        n2[a] &+= er; n2[a + 1] &+= eg; n2[a + 2] &+= eb
+                    }
+                    a0.update(repeating: 0, count: stride)
+                    a1.update(repeating: 0, count: stride)
+                    acc = (a2, a3, a0, a1)
+                    y += 2
+                }
+            }
+        }
+    }
+}

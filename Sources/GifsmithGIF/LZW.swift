@@ -1,0 +1,295 @@
+/// GIF's variable-width LZW: encoder (on the critical path) and decoder (for checks).
+///
+/// Encoded data is the image-data body of a GIF: sub-blocks of at most 255 bytes, each
+/// preceded by its length, ended by a zero-length block. The minimum code size byte that
+/// precedes them in a file is not included.
+///
+/// Code stream: a clear code first; codes widen from `minimumCodeSize + 1` bits up to 12;
+/// when all 4096 codes are in use the encoder sends a clear code and starts a fresh table
+/// (no deferred clear); end-of-information last.
+public enum LZW {
+    /// Encodes `indices` (each must be below `1 << minimumCodeSize`) as GIF sub-blocks.
+    public static func encode(_ indices: UnsafeBufferPointer<UInt8>, minimumCodeSize: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        LZWEncoder().encode(indices, minimumCodeSize: minimumCodeSize, appendingTo: &out)
+        return out
+    }
+
+    /// Encodes `indices` (each must be below `1 << minimumCodeSize`) as GIF sub-blocks.
+    public static func encode(_ indices: [UInt8], minimumCodeSize: Int) -> [UInt8] {
+        indices.withUnsafeBufferPointer { encode($0, minimumCodeSize: minimumCodeSize) }
+    }
+
+    /// Decodes GIF sub-blocks (as `encode` writes them, through the zero-length terminator).
+    /// Throws on a code that cannot occur, on data that ends before the end-of-information
+    /// code, or when more than `maximumCount` indices come out.
+    public static func decode(_ subBlocks: [UInt8], minimumCodeSize: Int, maximumCount: Int = .max) throws -> [UInt8] {
+        var offset = 0
+        let data = try readSubBlocks(subBlocks, at: &offset)
+        return try decodeCodeStream(data, minimumCodeSize: minimumCodeSize, maximumCount: maximumCount)
+    }
+
+    /// Joins the sub-blocks starting at `offset` and moves `offset` past the terminator.
+    static func readSubBlocks(_ bytes: [UInt8], at offset: inout Int) throws -> [UInt8] {
+        var data: [UInt8] = []
+        while true {
+            guard offset < bytes.count else { throw GIFError.malformed("data sub-blocks end without a terminator at byte \(offset)") }
+            let len = Int(bytes[offset])
+            offset += 1
+            if len == 0 { return data }
+            guard offset + len <= bytes.count else {
+                throw GIFError.malformed("a \(len)-byte sub-block at byte \(offset - 1) runs past the end of the data")
+            }
+            data.append(contentsOf: bytes[offset ..< offset + len])
+            offset += len
+        }
+    }
+
+    /// Decodes a bare code stream (sub-block framing already removed).
+    static func decodeCodeStream(_ data: [UInt8], minimumCodeSize mcs: Int, maximumCount: Int) throws -> [UInt8] {
+        guard (2 ... 8).contains(mcs) else { throw GIFError.malformed("LZW minimum code size \(mcs) is outside 2...8") }
+        let clear = 1 << mcs
+        let eoi = clear + 1
+        var prefix = [Int](repeating: 0, count: 4096)
+        var suffix = [UInt8](repeating: 0, count: 4096)
+        var length = [Int](repeating: 0, count: 4096)
+        for c in 0 ..< clear {
+            suffix[c] = UInt8(truncatingIfNeeded: c)
+            length[c] = 1
+        }
+        var out: [UInt8] = []
+        var codeSize = mcs + 1
+        var next = clear + 2
+        var previous = -1
+        var bitPos = 0
+        let totalBits = data.count * 8
+
+        while true {
+            guard bitPos + codeSize <= totalBits else {
+                throw GIFError.malformed("LZW data ends without an end-of-information code after \(out.count) pixels")
+            }
+            var code = 0
+            for b in 0 ..< codeSize {
+                let p = bitPos + b
+                code |= Int((data[p >> 3] >> UInt8(p & 7)) & 1) << b
+            }
+            bitPos += codeSize
+
+            if code == clear {
+                codeSize = mcs + 1
+                next = clear + 2
+                previous = -1
+                continue
+            }
+            if code == eoi { return out }
+            if previous < 0 {
+                guard code < clear else { throw GIFError.malformed("LZW code \(code) follows a clear code; only a literal can") }
+                out.append(UInt8(code))
+                previous = code
+                continue
+            }
+            let first: UInt8
+            if code < next {
+                first = try appendString(code, prefix: prefix, suffix: suffix, length: length, to: &out)
+            } else if code == next && next < 4096 {
+                // The KwKwK case: the string is the previous one plus its own first symbol.
+                let f = try appendString(previous, prefix: prefix, suffix: suffix, length: length, to: &out)
+                out.append(f)
+                first = f
+            } else {
+                throw GIFError.malformed("LZW code \(code) is not yet defined (next free code is \(next))")
+            }
+            if next < 4096 {
+                prefix[next] = previous
+                suffix[next] = first
+                length[next] = length[previous] + 1
+                next += 1
+                if next == (1 << codeSize) && codeSize < 12 { codeSize += 1 }
+            }
+            previous = code
+            guard out.count <= maximumCount else {
+                throw GIFError.malformed("LZW data holds more than the \(maximumCount) pixels of its image")
+            }
+        }
+    }
+
+    /// Appends the string of `code` and returns its first symbol.
+    private static func appendString(_ code: Int, prefix: [Int], suffix: [UInt8], length: [Int], to out: inout [UInt8]) throws -> UInt8 {
+        let n = length[code]
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: n))
+        var c = code
+        var i = start + n - 1
+        while i >= start {
+            out[i] = suffix[c]
+            c = prefix[c]
+            i -= 1
+        }
+        return out[start]
+    }
+}
+
+/// A reusable LZW encoder. It owns a 4096 x 2^minimumCodeSize child table (2 MiB at most),
+/// so reuse one per thread when encoding many frames; it is not safe to share between threads.
+public final class LZWEncoder {
+    /// child[(prefixCode << minimumCodeSize) | index] = code of that string, 0 = absent
+    /// (0 is a literal, never a child, so it is free to mean "none"). Kept all-zero between
+    /// calls: only the entries a call set are cleared again, which is far cheaper than
+    /// wiping the whole table on every clear code.
+    private var child: UnsafeMutablePointer<UInt16>
+    private var childCapacity: Int
+    /// keyOf[code] = the child-table slot that code was stored in, for clearing.
+    private let keyOf: UnsafeMutablePointer<Int32>
+
+    public init() {
+        childCapacity = 4096 * 4
+        child = .allocate(capacity: childCapacity)
+        child.initialize(repeating: 0, count: childCapacity)
+        keyOf = .allocate(capacity: 4096)
+        keyOf.initialize(repeating: 0, count: 4096)
+    }
+
+    deinit {
+        child.deallocate()
+        keyOf.deallocate()
+    }
+
+    /// Appends the sub-blocked encoding of `indices` to `out` (no minimum-code-size byte).
+    public func encode(_ indices: UnsafeBufferPointer<UInt8>, minimumCodeSize mcs: Int, appendingTo out: inout [UInt8]) {
+        _ = encode(indices, minimumCodeSize: mcs, appendingTo: &out, byteLimit: .max)
+    }
+
+    /// As `encode(_:minimumCodeSize:appendingTo:)`, but if the encoding is longer than
+    /// `byteLimit` bytes it returns false and leaves `out` as it was, giving up as soon as the
+    /// bytes written so far show it. Used to cut short the losing one of two candidates.
+    func encode(_ indices: UnsafeBufferPointer<UInt8>, minimumCodeSize mcs: Int, appendingTo out: inout [UInt8],
+                byteLimit: Int) -> Bool {
+        precondition((2 ... 8).contains(mcs), "LZW minimum code size must be 2...8")
+        let clear = 1 << mcs
+        let n = indices.count
+        if n > 0 {
+            var maxIndex: UInt8 = 0
+            for v in indices where v > maxIndex { maxIndex = v }
+            precondition(Int(maxIndex) < clear, "index \(maxIndex) does not fit minimum code size \(mcs)")
+        }
+        let needed = 4096 << mcs
+        if needed > childCapacity {
+            child.deallocate()
+            child = .allocate(capacity: needed)
+            child.initialize(repeating: 0, count: needed)
+            childCapacity = needed
+        }
+
+        // Upper bound: at most one code per index, plus clears (one per 3838 codes), the first
+        // clear, the last code and EOI, each at most 12 bits; then one length byte per 255.
+        let codes = n + n / 1024 + 8
+        let rawBytes = codes * 3 / 2 + 2
+        let capacity = rawBytes + rawBytes / 255 + 4
+        let base = out.count
+        out.append(contentsOf: repeatElement(0, count: capacity))
+        let written = out.withUnsafeMutableBufferPointer { buf -> Int in
+            Self.run(indices, mcs: mcs, child: child, keyOf: keyOf, out: buf.baseAddress! + base, byteLimit: byteLimit)
+        }
+        if written < 0 {
+            out.removeLast(capacity)
+            return false
+        }
+        out.removeLast(capacity - written)
+        return true
+    }
+
+    /// The encoder proper; returns the bytes written at `out`, or -1 if they exceed
+    /// `byteLimit` (the table is left clean either way).
+    private static func run(_ src: UnsafeBufferPointer<UInt8>, mcs: Int, child: UnsafeMutablePointer<UInt16>,
+                            keyOf: UnsafeMutablePointer<Int32>, out: UnsafeMutablePointer<UInt8>, byteLimit: Int) -> Int {
+        let clear = 1 << mcs
+        let eoi = clear + 1
+        let firstFree = clear + 2
+        var next = firstFree
+        var codeSize = mcs + 1
+
+        // Bit accumulator: codes go in at the top of the pending bits, bytes leave from the
+        // bottom. Pending bits stay below 8 + 12, far inside 64.
+        var acc: UInt64 = 0
+        var pending = 0
+        // Sub-block framing inline: `blockStart` holds the length byte of the open block.
+        var blockStart = 0
+        var o = 1
+        var blockEnd = 256
+
+        @inline(__always) func putByte(_ b: UInt8) {
+            out[o] = b
+            o += 1
+            if o == blockEnd {
+                out[blockStart] = 255
+                blockStart = o
+                o += 1
+                blockEnd = o + 255
+            }
+        }
+        @inline(__always) func put(_ code: Int) {
+            acc |= UInt64(truncatingIfNeeded: code) << UInt64(pending)
+            pending += codeSize
+            while pending >= 8 {
+                putByte(UInt8(truncatingIfNeeded: acc))
+                acc >>= 8
+                pending -= 8
+            }
+        }
+
+        put(clear)
+        let n = src.count
+        if n > 0 {
+            var prefix = Int(src[0])
+            var i = 1
+            while i < n {
+                let k = Int(src[i])
+                i += 1
+                let key = (prefix << mcs) | k
+                let c = child[key]
+                if c != 0 {
+                    prefix = Int(c)
+                    continue
+                }
+                put(prefix)
+                // Bytes so far plus the terminator still to come are a lower bound on the total.
+                if o >= byteLimit {
+                    for code in firstFree ..< next { child[Int(keyOf[code])] = 0 }
+                    return -1
+                }
+                // The decoder learns each code one step later than we do, so widen when the
+                // code count before this addition reaches the width limit (as giflib does).
+                if next >= (1 << codeSize) && codeSize < 12 { codeSize += 1 }
+                if next < 4096 {
+                    // next < 4096 fits UInt16; key < 4096 << 8 fits Int32.
+                    child[key] = UInt16(truncatingIfNeeded: next)
+                    keyOf[next] = Int32(truncatingIfNeeded: key)
+                    next += 1
+                } else {
+                    put(clear)
+                    for code in firstFree ..< 4096 { child[Int(keyOf[code])] = 0 }
+                    next = firstFree
+                    codeSize = mcs + 1
+                }
+                prefix = k
+            }
+            put(prefix)
+            if next >= (1 << codeSize) && codeSize < 12 { codeSize += 1 }
+        }
+        put(eoi)
+        if pending > 0 { putByte(UInt8(truncatingIfNeeded: acc)) }
+        // Leave the table all-zero for the next call.
+        for code in firstFree ..< next { child[Int(keyOf[code])] = 0 }
+
+        let total: Int
+        if o > blockStart + 1 {
+            out[blockStart] = UInt8(truncatingIfNeeded: o - blockStart - 1)
+            out[o] = 0
+            total = o + 1
+        } else {
+            out[blockStart] = 0
+            total = blockStart + 1
+        }
+        return total > byteLimit ? -1 : total
+    }
+}

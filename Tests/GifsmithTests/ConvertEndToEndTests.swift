@@ -1,0 +1,234 @@
+import Foundation
+import GifsmithGIF
+import XCTest
+
+/// `gifsmith convert` on clips made during the run, read back by decoders nobody here wrote.
+final class ConvertEndToEndTests: XCTestCase {
+    /// 25 fps testsrc2 → width 320 at 10 fps: frame count, size, delays, and colours against
+    /// FFmpeg's own RGB conversion of the same frames.
+    func testTestsrcScaledAndResampledMatchesFFmpegColours() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=640x360:rate=25:duration=2", ["-pix_fmt", "yuv420p", "-c:v", "libx264", "-crf", "12"])
+        let gif = dir.file("out.gif")
+        let r = try gifsmith(["convert", clip, "-o", gif, "--width", "320", "--fps", "10", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+
+        let decoded = try decodeWithFFmpeg(gif)
+        XCTAssertEqual(decoded.width, 320)
+        XCTAssertEqual(decoded.height, 180)
+        XCTAssertEqual(decoded.frames.count, 20)
+        XCTAssertEqual(decoded.delays.reduce(0, +), 200, "2 s of output")
+        XCTAssertTrue(decoded.delays.allSatisfy { $0 == 10 }, "\(decoded.delays)")
+
+        let reference = try referenceFrames(clip, filter: "fps=10,scale=320:180:flags=bicubic")
+        let ours = decoded.frames.joined()
+        XCTAssertEqual(reference.count, Array(ours).count)
+        let quality = psnr(Array(ours), reference)
+        XCTAssertGreaterThan(quality, 27, "PSNR against FFmpeg's conversion: \(quality) dB")
+
+        // Our own reader and FFmpeg's decoder agree on every pixel of every frame.
+        let mine = try GIFReader.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: gif))))
+        XCTAssertEqual(mine.frames.count, decoded.frames.count)
+        for (a, b) in zip(mine.frames, decoded.frames) { XCTAssertTrue(a.rgb == b) }
+        XCTAssertEqual(mine.loopCount, 0)
+    }
+
+    /// Odd size, per-frame palettes with 16 colours and Bayer: Pillow reads what FFmpeg reads.
+    func testOddSizePerFramePaletteAgreesWithPillow() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mkv")
+        try makeClip(clip, lavfi: "mandelbrot=size=333x187:rate=10", ["-t", "1", "-pix_fmt", "yuv444p", "-c:v", "ffv1"])
+        let gif = dir.file("out.gif")
+        let r = try gifsmith(["convert", clip, "-o", gif, "--palette", "per-frame", "--colors", "16", "--dither", "bayer", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let decoded = try decodeWithFFmpeg(gif)
+        XCTAssertEqual(decoded.width, 333)
+        XCTAssertEqual(decoded.height, 187)
+        XCTAssertEqual(decoded.frames.count, 10)
+        for frame in decoded.frames {
+            var colours = Set<Int>()
+            for i in stride(from: 0, to: frame.count, by: 3) { colours.insert(Int(frame[i]) << 16 | Int(frame[i + 1]) << 8 | Int(frame[i + 2])) }
+            XCTAssertLessThanOrEqual(colours.count, 16)
+        }
+        let pillow = try pillowFrames(gif)
+        XCTAssertEqual(pillow.count, decoded.frames.count)
+        for (a, b) in zip(pillow, decoded.frames) { XCTAssertTrue(a == b, "Pillow and FFmpeg disagree") }
+    }
+
+    func testOnePixelOutput() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "color=c=red:size=64x64:rate=5:duration=1", ["-pix_fmt", "yuv420p"])
+        let gif = dir.file("out.gif")
+        let r = try gifsmith(["convert", clip, "-o", gif, "--width", "1", "--height", "1", "--colors", "2", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let decoded = try decodeWithFFmpeg(gif)
+        XCTAssertEqual(decoded.width, 1)
+        XCTAssertEqual(decoded.height, 1)
+        XCTAssertEqual(decoded.delays.reduce(0, +), 100)
+        let px = decoded.frames[0]
+        XCTAssertGreaterThan(px[0], 240)
+        XCTAssertLessThan(px[1], 15)
+        XCTAssertLessThan(px[2], 15)
+    }
+
+    /// Variable frame rate: the GIF's delays follow the source timestamps.
+    func testVariableFrameRateKeepsTiming() throws {
+        let dir = try Scratch()
+        let clip = dir.file("vfr.mkv")
+        // Frame n at n*n*10 ms: gaps 10, 30, 50, ... ms.
+        try makeClip(clip, lavfi: "testsrc2=size=160x120:rate=100", ["-t", "0.1", "-vf", "setpts='N*N*0.01/TB'", "-vsync", "vfr", "-c:v", "ffv1"])
+        let gif = dir.file("out.gif")
+        let r = try gifsmith(["convert", clip, "-o", gif, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let decoded = try decodeWithFFmpeg(gif)
+        XCTAssertEqual(decoded.frames.count, 10)
+        // Starts at 0, 1, 4, 9, ... cs (10 ms = 1 cs; the first gap borrows to reach 2 cs).
+        XCTAssertEqual(Array(decoded.delays.dropFirst(2).prefix(7)), [5, 7, 9, 11, 13, 15, 17])
+        XCTAssertTrue(decoded.delays.allSatisfy { $0 >= 2 })
+    }
+
+    /// A 60 fps source becomes 30 fps (delays under 2 cs play slowly in browsers).
+    func testSixtyFpsIsHalvedAndNeverBelowTwoCentiseconds() throws {
+        let dir = try Scratch()
+        let clip = dir.file("60.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=160x120:rate=60:duration=1", ["-pix_fmt", "yuv420p"])
+        let gif = dir.file("out.gif")
+        XCTAssertEqual(try gifsmith(["convert", clip, "-o", gif, "--quiet"]).status, 0)
+        let decoded = try decodeWithFFmpeg(gif)
+        XCTAssertEqual(decoded.frames.count, 30)
+        XCTAssertEqual(decoded.delays.reduce(0, +), 100)
+        XCTAssertTrue(decoded.delays.allSatisfy { $0 == 3 || $0 == 4 }, "\(decoded.delays)")
+    }
+
+    func testTrimAndCrop() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=320x240:rate=25:duration=3", ["-pix_fmt", "yuv420p", "-g", "10"])
+        let gif = dir.file("out.gif")
+        let r = try gifsmith(["convert", clip, "-o", gif, "--start", "1", "--duration", "1", "--crop", "200x100+60+70", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let decoded = try decodeWithFFmpeg(gif)
+        XCTAssertEqual(decoded.width, 200)
+        XCTAssertEqual(decoded.height, 100)
+        XCTAssertEqual(decoded.frames.count, 25)
+        XCTAssertEqual(decoded.delays.reduce(0, +), 100)
+        // The first frame is the source at 1.0 s, cropped: compare with FFmpeg's crop of that frame.
+        let reference = try referenceFrames(clip, filter: "trim=start=1:end=1.04,crop=200:100:60:70")
+        XCTAssertGreaterThan(psnr(decoded.frames[0], Array(reference.prefix(200 * 100 * 3))), 27)
+    }
+
+    /// Rotation metadata is honoured: a 320x240 clip tagged 90° comes out 240x320.
+    func testRotationMetadataIsHonoured() throws {
+        let dir = try Scratch()
+        let plain = dir.file("plain.mp4")
+        try makeClip(plain, lavfi: "testsrc2=size=320x240:rate=10:duration=1", ["-pix_fmt", "yuv420p"])
+        let rotated = dir.file("rotated.mp4")
+        let tag = try run("ffmpeg", ["-v", "error", "-y", "-display_rotation", "90", "-i", plain, "-c", "copy", rotated])
+        guard tag.status == 0 else { throw XCTSkip("this ffmpeg cannot tag rotation: \(tag.stderr)") }
+        let gif = dir.file("out.gif")
+        let r = try gifsmith(["convert", rotated, "-o", gif, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let decoded = try decodeWithFFmpeg(gif)
+        XCTAssertEqual(decoded.width, 240)
+        XCTAssertEqual(decoded.height, 320)
+        // FFmpeg applies the same rotation when it decodes the tagged clip (autorotate).
+        let reference = try referenceFrames(rotated, filter: "null")
+        XCTAssertGreaterThan(psnr(decoded.frames[0], Array(reference.prefix(240 * 320 * 3))), 27)
+    }
+
+    /// BT.709 full range and 10-bit sources: colours as FFmpeg converts them.
+    func testFullRangeBT709AndTenBitColours() throws {
+        let dir = try Scratch()
+        let full = dir.file("full.mkv")
+        try makeClip(full, lavfi: "testsrc2=size=320x180:rate=5:duration=1",
+                     ["-vf", "scale=out_color_matrix=bt709:out_range=full", "-pix_fmt", "yuv444p", "-color_range", "pc", "-colorspace", "bt709", "-c:v", "ffv1"])
+        let ten = dir.file("ten.mkv")
+        try makeClip(ten, lavfi: "testsrc2=size=320x180:rate=5:duration=1", ["-pix_fmt", "yuv420p10le", "-c:v", "ffv1"])
+        for (clip, filter) in [(full, "scale=in_color_matrix=bt709:in_range=full:flags=bicubic"), (ten, "scale=flags=bicubic")] {
+            let gif = dir.file("out.gif")
+            let r = try gifsmith(["convert", clip, "-o", gif, "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let decoded = try decodeWithFFmpeg(gif)
+            XCTAssertEqual(decoded.frames.count, 5)
+            let reference = try referenceFrames(clip, filter: filter)
+            XCTAssertGreaterThan(psnr(Array(decoded.frames.joined()), reference), 27, clip)
+        }
+    }
+
+    /// Standard output carries exactly the bytes a file would.
+    func testStdoutEqualsFile() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=160x90:rate=10:duration=1", ["-pix_fmt", "yuv420p"])
+        let gif = dir.file("out.gif")
+        XCTAssertEqual(try gifsmith(["convert", clip, "-o", gif, "--quiet"]).status, 0)
+        let piped = try gifsmith(["convert", clip, "-o", "-", "--quiet"])
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(piped.stdout, try Data(contentsOf: URL(fileURLWithPath: gif)))
+    }
+
+    /// --json prints one JSON object a line: started, progress, finished.
+    func testJSONProgressLines() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=160x90:rate=10:duration=1", ["-pix_fmt", "yuv420p"])
+        let r = try gifsmith(["convert", clip, "-o", dir.file("out.gif"), "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let events = try r.text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(events.first?["event"] as? String, "started")
+        XCTAssertEqual(events.last?["event"] as? String, "finished")
+        XCTAssertTrue(events.contains { $0["event"] as? String == "progress" })
+        let result = events.last?["result"] as? [String: Any]
+        XCTAssertEqual(result?["frames"] as? Int, 10)
+    }
+
+    func testLoopOptions() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=64x48:rate=5:duration=1", ["-pix_fmt", "yuv420p"])
+        for (flag, expected) in [("0", 0 as Int?), ("3", 3), ("none", nil)] {
+            let gif = dir.file("loop.gif")
+            XCTAssertEqual(try gifsmith(["convert", clip, "-o", gif, "--loop", flag, "--quiet"]).status, 0)
+            let decoded = try GIFReader.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: gif))))
+            XCTAssertEqual(decoded.loopCount, expected, "--loop \(flag)")
+        }
+    }
+
+    /// Every dither and both palette modes decode with FFmpeg to the pixels our reader sees.
+    func testEveryDitherAndPaletteModeDecodes() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=96x64:rate=5:duration=1", ["-pix_fmt", "yuv420p"])
+        for dither in ["none", "bayer", "floyd-steinberg", "sierra-2-4a", "atkinson"] {
+            for palette in ["global", "per-frame"] {
+                let gif = dir.file("\(dither)-\(palette).gif")
+                let r = try gifsmith(["convert", clip, "-o", gif, "--dither", dither, "--palette", palette, "--colors", "17", "--quiet"])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                let ffmpeg = try decodeWithFFmpeg(gif)
+                let mine = try GIFReader.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: gif))))
+                XCTAssertEqual(ffmpeg.frames.count, 5)
+                XCTAssertEqual(mine.frames.map(\.rgb), ffmpeg.frames, "\(dither) \(palette)")
+            }
+        }
+    }
+
+    /// Pillow's view of a GIF: every frame composited to RGB.
+    private func pillowFrames(_ gif: String) throws -> [[UInt8]] {
+        let script = """
+        import sys
+        from PIL import Image, ImageSequence
+        im = Image.open(sys.argv[1])
+        out = sys.stdout.buffer
+        for f in ImageSequence.Iterator(im):
+            out.write(f.convert('RGB').tobytes())
+        """
+        let r = try run("/usr/bin/python3", ["-c", script, gif])
+        guard r.status == 0 else { throw XCTSkip("Pillow unavailable: \(r.stderr)") }
+        let probe = try decodeWithFFmpeg(gif)
+        let n = probe.width * probe.height * 3
+        let bytes = [UInt8](r.stdout)
+        return stride(from: 0, to: bytes.count, by: n).map { Array(bytes[$0..<$0 + n]) }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import XCTest
+
+/// What a child process did.
+struct ProcessResult {
+    var status: Int32
+    var stdout: Data
+    var stderr: String
+    var text: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs a program to completion, feeding `stdin` if given. Output is drained on other threads so
+/// a chatty child never blocks on a full pipe.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+    p.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+    if let environment { p.environment = environment }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    let input = Pipe()
+    p.standardInput = stdin == nil ? FileHandle.nullDevice : input
+    try p.run()
+    let group = DispatchGroup()
+    nonisolated(unsafe) var outData = Data()
+    nonisolated(unsafe) var errData = Data()
+    DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
+    if let stdin {
+        input.fileHandleForWriting.write(stdin)
+        try? input.fileHandleForWriting.close()
+    }
+    p.waitUntilExit()
+    group.wait()
+    return ProcessResult(status: p.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A scratch folder removed at the end of the test.
+final class Scratch {
+    let path: String
+    init() throws {
+        path = NSTemporaryDirectory() + "gifsmith-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func file(_ name: String) -> String { path + "/" + name }
+    var contents: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] }
+}
+
+/// Makes a clip with the ffmpeg CLI from lavfi sources; `args` go between the inputs and the output.
+func makeClip(_ path: String, lavfi: String, _ args: [String] = []) throws {
+    let r = try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", lavfi] + args + [path])
+    guard r.status == 0 else { throw XCTSkip("ffmpeg could not make \(path): \(r.stderr)") }
+}
+
+/// The built `gifsmith` executable, beside the test bundle.
+var gifsmithBinary: String {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [dir, dir.deletingLastPathComponent()] {
+        let p = candidate.appendingPathComponent("gifsmith").path
+        if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return dir.appendingPathComponent("gifsmith").path
+}
+
+func gifsmith(_ args: [String], stdin: Data? = nil) throws -> ProcessResult {
+    try run(gifsmithBinary, args, stdin: stdin)
+}
+
+/// A GIF decoded by FFmpeg's own GIF decoder: every displayed frame as packed RGB.
+struct FFmpegDecodedGIF {
+    var width: Int
+    var height: Int
+    var frames: [[UInt8]]
+    /// Frame durations in centiseconds, from ffprobe.
+    var delays: [Int]
+}
+
+func decodeWithFFmpeg(_ gif: String) throws -> FFmpegDecodedGIF {
+    let probe = try run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", gif])
+    let dims = probe.text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
+    guard dims.count == 2 else { throw XCTSkip("ffprobe could not read \(gif): \(probe.stderr)") }
+    let raw = try run("ffmpeg", ["-v", "error", "-i", gif, "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    XCTAssertEqual(raw.status, 0, raw.stderr)
+    let frameBytes = dims[0] * dims[1] * 3
+    let bytes = [UInt8](raw.stdout)
+    let frames = stride(from: 0, to: bytes.count, by: frameBytes).map { Array(bytes[$0..<min($0 + frameBytes, bytes.count)]) }
+    let packets = try run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=duration", "-of", "csv=p=0", gif])
+    let delays = packets.text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    return FFmpegDecodedGIF(width: dims[0], height: dims[1], frames: frames, delays: delays)
+}
+
+/// The source frames as FFmpeg itself converts them to RGB with `filter`, concatenated.
+func referenceFrames(_ clip: String, filter: String) throws -> [UInt8] {
+    let r = try run("ffmpeg", ["-v", "error", "-i", clip, "-vf", filter, "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    return [UInt8](r.stdout)
+}
+
+/// Peak signal-to-noise ratio of two equally long 8-bit buffers, in dB.
+func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
+    precondition(a.count == b.count && !a.isEmpty)
+    var se = 0.0
+    for i in 0..<a.count {
+        let d = Double(Int(a[i]) - Int(b[i]))
+        se += d * d
+    }
+    let mse = se / Double(a.count)
+    return mse == 0 ? 99 : 10 * log10(255 * 255 / mse)
+}
+
+func sha256(_ path: String) throws -> String {
+    let r = try run("sha256sum", [path])
+    return String(r.text.prefix(64))
+}
