@@ -143,7 +143,10 @@ frame_count() { # packets = frames for both H.264 in MP4 and GIF, without decodi
 
 # quality GIF CLIP FPS CLIP_FRAMES TAG: sets Q_PSNR Q_SSIM Q_FRAMES (compared) Q_GIF_FRAMES Q_W Q_H.
 # The reference is the source scaled to the GIF's own size with the same bicubic filter, converted
-# to RGB as BT.709 limited range (how the clips are tagged). Frames are paired by index on an exact
+# to RGB as BT.709 limited range (how the clips are tagged) with accurate rounding: swscale's default
+# YUV->RGB path reads about 1 level low per channel against the exact BT.709 formula, which would
+# favour any output made through that same path (FFmpeg's own): on sky1080 at 480 wide that moved
+# both tools' PSNR by about 5 dB, in opposite directions. Frames are paired by index on an exact
 # 1/fps grid: GIF delays are whole centiseconds (3,3,4,... at 30 fps), so raw timestamps would pair
 # frame k with k-1 about every third frame. If a tool merged or dropped frames, the GIF is first
 # resampled onto the source grid from its own timestamps instead, and the count shows it.
@@ -163,7 +166,7 @@ quality() {
     local psnr_log="$logs/$tag.psnr.txt" ssim_log="$logs/$tag.ssim.txt" log="$logs/$tag.quality.log"
     if ! "$FFMPEG" -nostdin -v info -nostats -i "$gif" -i "$clip" -lavfi "\
 [0:v]$gif_chain,format=rgb24,split[g1][g2];\
-[1:v]settb=1/($fps),setpts=N,scale=$Q_W:$Q_H:flags=bicubic:in_color_matrix=bt709:in_range=tv,format=rgb24,split[r1][r2];\
+[1:v]settb=1/($fps),setpts=N,scale=$Q_W:$Q_H:flags=bicubic+accurate_rnd+full_chroma_int:in_color_matrix=bt709:in_range=tv,format=rgb24,split[r1][r2];\
 [g1][r1]psnr=stats_file='$psnr_log':shortest=1[o1];[g2][r2]ssim=stats_file='$ssim_log':shortest=1[o2]" \
         -map "[o1]" -map "[o2]" -f null - >"$log" 2>&1; then
         echo "  quality check failed for $tag, see $log"

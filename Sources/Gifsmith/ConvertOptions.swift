@@ -51,8 +51,8 @@ public struct ConvertOptions: Sendable, Hashable {
     public var crop: PixelRect?
     /// A centred crop to this aspect ratio (width:height); ignored when `crop` is set.
     public var cropAspect: AspectRatio?
-    /// Resample onto this regular frame rate (drop or repeat frames). nil keeps the source's timing,
-    /// halved when the source runs faster than 50 fps (GIF delays cannot go below 2 cs).
+    /// Resample onto this regular frame rate, at most 50 (drop or repeat frames). nil keeps the
+    /// source's timing, dropping frames that would last under 2 cs (a 60 fps source keeps every other).
     public var fps: FrameRate?
     /// Seconds from the start of the source.
     public var start: Double?
@@ -108,8 +108,8 @@ public struct ConvertOptions: Sendable, Hashable {
         if let duration, !(duration > 0 && duration.isFinite) {
             throw GifsmithError.invalidOption("--duration \(duration) must be more than zero seconds")
         }
-        if let fps, !(fps.value > 0 && fps.value <= 100) {
-            throw GifsmithError.invalidOption("--fps \(fps) is outside (0, 100]: GIF delays are whole centiseconds")
+        if let fps, !(fps.value > 0 && fps.value <= 50) {
+            throw GifsmithError.invalidOption("--fps \(fps) is outside (0, 50]: GIF delays under 2 cs play slowly in browsers")
         }
         if dither.method == .bayer, !(0...5).contains(dither.bayerScale) {
             throw GifsmithError.invalidOption("--bayer-scale \(dither.bayerScale) is outside 0...5")

@@ -9,7 +9,9 @@ struct TimedFrame {
 }
 
 /// Trims to [start, start+duration) and, with a frame rate, resamples onto a regular grid by
-/// dropping or repeating frames; without one it keeps the source's (possibly variable) timing.
+/// dropping or repeating frames; without one it keeps the source's (possibly variable) timing, but
+/// drops a frame that would start less than 2 cs after the one before (GIF delays under 2 cs play
+/// slowly in browsers): a 60 fps source keeps every other frame, a 25 fps one every frame.
 ///
 /// Needs one frame of look-ahead: a frame's span ends where the next one starts.
 struct FrameSampler {
@@ -20,6 +22,9 @@ struct FrameSampler {
     private var gridIndex: Int64 = 0
     private var lastInterval: Int64 = 40_000
     private var emittedAny = false
+    /// Without a grid: the last kept frame, held until the next kept one fixes its end.
+    private var held: TimedFrame?
+    static let minimumInterval: Int64 = 20_000
 
     init(start: Double?, duration: Double?, rate: FrameRate?) {
         let first = Int64(((start ?? 0) * 1_000_000).rounded())
@@ -45,10 +50,17 @@ struct FrameSampler {
 
     /// Flushes the last frame at end of stream.
     mutating func finish() -> [TimedFrame] {
-        guard let last = pending else { return [] }
-        pending = nil
-        let length = last.duration > 0 ? last.duration : lastInterval
-        return emit(last, until: last.pts + length)
+        var out: [TimedFrame] = []
+        if let last = pending {
+            pending = nil
+            let length = last.duration > 0 ? last.duration : lastInterval
+            out = emit(last, until: last.pts + length)
+        }
+        if let h = held {
+            held = nil
+            out.append(h)
+        }
+        return out
     }
 
     /// True once the trim end has been passed: the caller may stop decoding.
@@ -66,7 +78,18 @@ struct FrameSampler {
 
         guard let rate else {
             emittedAny = true
-            return [TimedFrame(frame: frame, start: lo, end: hi)]
+            let candidate = TimedFrame(frame: frame, start: lo, end: hi)
+            guard var kept = held else {
+                held = candidate
+                return []
+            }
+            if candidate.start - kept.start < Self.minimumInterval {
+                kept.end = candidate.end
+                held = kept
+                return []
+            }
+            held = candidate
+            return [kept]
         }
         // Every grid point t_k in [lo, hi) shows this frame. Consecutive grid points showing the same
         // frame become one GIF frame with a longer delay: the same picture, fewer bytes.

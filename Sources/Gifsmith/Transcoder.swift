@@ -72,7 +72,7 @@ public final class Transcoder: Sendable {
         if let start = options.start, start > 0 {
             try decoder.seek(toMicroseconds: Int64((start * 1_000_000).rounded()))
         }
-        let rate = options.fps ?? Self.defaultRate(for: info)
+        let rate = options.fps
         let frames = FrameSource(decoder: decoder, sampler: FrameSampler(start: options.start, duration: options.duration, rate: rate),
                                  capacity: batchSize * 2, cancellation: cancellation)
         defer { frames.stop() }
@@ -112,13 +112,6 @@ public final class Transcoder: Sendable {
             return ScalePlan.centredCrop(source: source, aspect: (aspect.width, aspect.height))
         }
         return PixelRect(x: 0, y: 0, width: source.width, height: source.height)
-    }
-
-    /// Sources faster than 50 fps would need delays under 2 cs, which browsers slow down to 10 cs:
-    /// keep every other frame instead.
-    static func defaultRate(for info: MediaInfo) -> FrameRate? {
-        guard info.frameRate.den > 0, info.frameRate.num > 50 * info.frameRate.den else { return nil }
-        return FrameRate(info.frameRate.num, info.frameRate.den * 2)
     }
 
     static func estimatedFrames(info: MediaInfo, options: ConvertOptions, rate: FrameRate?) -> Int? {

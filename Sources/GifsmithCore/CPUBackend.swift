@@ -5,7 +5,11 @@ public struct CPUBackend: PixelBackend {
     public var name: String { "cpu" }
 
     public func convert(_ frame: PlanarFrame, plan: ScalePlan) throws -> RGBImage {
-        ConvertKernel.convert(frame, plan: plan)
+        // The kernel trusts its inputs (it is the hot loop); a mismatch is refused here instead.
+        guard frame.width == plan.sourceWidth, frame.height == plan.sourceHeight, frame.layout == plan.layout else {
+            throw CoreError.invalidGeometry("a \(frame.width)x\(frame.height) frame does not fit a plan made for \(plan.sourceWidth)x\(plan.sourceHeight)")
+        }
+        return ConvertKernel.convert(frame, plan: plan)
     }
 
     public func accumulateHistogram(_ image: RGBImage, into histogram: inout ColorHistogram) throws {

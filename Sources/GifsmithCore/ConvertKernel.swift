@@ -147,20 +147,8 @@ public enum ConvertKernel {
 
             var slotBase = 0
             for p in 0..<3 {
-                var h = plan.horizontal[p]
+                let h = plan.horizontal[p]
                 let v = plan.vertical[p]
-                let pw = p == 0 ? plan.sourceWidth : (plan.sourceWidth + (1 << (plan.layout == .rgb ? 0 : 1)) - 1) >> (plan.layout == .rgb ? 0 : 1)
-                if h.taps >= 3 && h.taps < 8 && pw >= 8 {
-                    var st = [Int32](repeating: 0, count: h.outputSize)
-                    var co = [Int16](repeating: 0, count: h.outputSize * 8)
-                    for i in 0..<h.outputSize {
-                        let s0 = Int(h.starts[i])
-                        let s1 = min(s0, pw - 8)
-                        st[i] = Int32(s1)
-                        for k in 0..<h.taps { co[i * 8 + (s0 - s1) + k] = h.coefficients[i * h.taps + k] }
-                    }
-                    h = FilterTable(outputSize: h.outputSize, taps: 8, starts: st, coefficients: co)
-                }
                 let contiguous = h.isIdentity && h.starts.indices.allSatisfy { h.starts[$0] == h.starts[0] + Int32($0) }
                 planes.append(PlaneState(
                     hStarts: copy(h.starts), hCoefficients: copy(h.coefficients), hTaps: h.taps, contiguous: contiguous,
@@ -180,15 +168,12 @@ public enum ConvertKernel {
     /// `contiguous`: the table is an identity whose starts run `starts[0], starts[0]+1, …`.
     private static func horizontalPass(source: UnsafePointer<UInt8>, starts: UnsafePointer<Int32>, coefficients: UnsafePointer<Int16>, taps: Int, contiguous: Bool, destination: UnsafeMutablePointer<Int16>, count: Int) {
         // The same loop, instantiated with constant tap counts so the optimiser can unroll
-        // and vectorise the common small filters; the arithmetic is identical in every case.
+        // and vectorise it; the arithmetic is identical in every case. `ScalePlan` pads
+        // horizontal tables to these lengths (3...7 → 8, above 8 → a multiple of 4) unless
+        // the crop is too narrow, which leaves only the wide loop for the odd lengths.
         switch taps {
         case 1: horizontalCopy(source, starts, contiguous, destination, count)
         case 2: horizontalLoop(source, starts, coefficients, 2, destination, count)
-        case 3: horizontalLoop(source, starts, coefficients, 3, destination, count)
-        case 4: horizontalLoop(source, starts, coefficients, 4, destination, count)
-        case 5: horizontalLoop(source, starts, coefficients, 5, destination, count)
-        case 6: horizontalLoop(source, starts, coefficients, 6, destination, count)
-        case 7: horizontalLoop(source, starts, coefficients, 7, destination, count)
         case 8: horizontalLoop(source, starts, coefficients, 8, destination, count)
         case 12: horizontalLoop(source, starts, coefficients, 12, destination, count)
         case 16: horizontalLoop(source, starts, coefficients, 16, destination, count)
@@ -225,7 +210,7 @@ public enum ConvertKernel {
         }
     }
 
-    /// Wide filters: runs of eight taps (a constant-length inner loop), then the rest.
+    /// Any length: runs of eight taps (a constant-length inner loop), then the rest.
     @inline(__always)
     private static func horizontalWide(_ source: UnsafePointer<UInt8>, _ starts: UnsafePointer<Int32>, _ coefficients: UnsafePointer<Int16>, _ taps: Int, _ destination: UnsafeMutablePointer<Int16>, _ count: Int) {
         let runs = taps >> 3

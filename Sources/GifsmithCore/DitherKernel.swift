@@ -33,10 +33,12 @@
 ///   sierra 2+1+1 = 4, atkinson 6 ≤ 8), so accumulators stay within ±4080: Int32 with the
 ///   wrapping operators cannot actually wrap.
 ///
-///   Only two (three for atkinson) rows of accumulators exist at a time. On the GPU a skewed
-///   wavefront (row y two pixels behind row y−1, three for atkinson's (x+2,y)) visits pixels
-///   after all their contributors, and integer addition makes the order of contributions
-///   irrelevant, so it reproduces this exactly.
+///   Pixel (x, y) has all its contributions once row y−1 is done up to x+1 and row y−2 up
+///   to x (atkinson), and row y up to x−1. So a skewed wavefront, each row two pixels behind
+///   the row above, visits every pixel after all its contributors; integer addition makes
+///   the order of contributions irrelevant, so it reproduces this exactly. The CPU loops do
+///   the same with two rows at a time (their two dependency chains then overlap), holding
+///   three rows of accumulators (four for atkinson).
 public enum DitherKernel {
     /// FFmpeg's 8×8 ordered-dither matrix, indexed `y << 3 | x`: bits of x and x^y
     /// interleaved and reversed.
@@ -82,11 +84,11 @@ public enum DitherKernel {
     /// Each loop remembers its last query and answer; reusing the answer for a repeated
     /// query cannot change a result.
     ///
-    /// Error diffusion keeps the contributions from the row above in a row buffer (`cur`,
-    /// one pixel of padding on the left and two on the right so edge pixels need no
-    /// branches; padding is never read as a pixel's accumulator and is cleared with its row)
-    /// and the contributions from the same row in registers (`carry`), so the next pixel does
-    /// not wait for a store. The sum per pixel is the same integer either way.
+    /// Error diffusion keeps the contributions from rows above in row buffers (one pixel of
+    /// padding on the left and two on the right so edge pixels need no branches; padding is
+    /// never read as a pixel's accumulator and is cleared with its row) and the
+    /// contributions from the same row in registers (`Carry`), so the next pixel does not
+    /// wait for a store. The sum per pixel is the same integer either way.
     private struct Kernel {
         let src: UnsafePointer<UInt8>
         let dst: UnsafeMutablePointer<UInt8>

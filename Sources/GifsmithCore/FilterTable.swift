@@ -14,8 +14,8 @@
 ///   area rows are exactly 1).
 ///
 /// Rows may have zero coefficients at either end: every row has `taps` entries, and
-/// filters wider than eight taps are padded to a multiple of four (where the region is wide
-/// enough) so that kernels can use fixed-length inner loops.
+/// `ScalePlan` pads horizontal tables with zero taps to lengths the CPU kernel has
+/// fixed-length loops for.
 public struct FilterTable: Sendable, Equatable {
     public let outputSize: Int
     /// Coefficients per output sample (at least 1).
@@ -147,12 +147,6 @@ public struct FilterTable: Sendable, Equatable {
             taps = max(taps, row.count)
         }
 
-        // Wide filters are padded with zero taps to a multiple of four where the region
-        // allows, so kernels can run constant-length inner loops (12, 16, …).
-        if taps > 8 && (taps + 3) & ~3 <= regionSize {
-            taps = (taps + 3) & ~3
-        }
-
         // Every row is at most `taps` wide and lies in the region, so a window of `taps`
         // starting at its first tap, slid left to end at the region's last sample if needed,
         // covers it and stays in the region (taps <= regionSize since each row is inside it).
@@ -167,6 +161,26 @@ public struct FilterTable: Sendable, Equatable {
             }
         }
         return FilterTable(outputSize: outputSize, taps: taps, starts: starts, coefficients: coefficients)
+    }
+
+    /// The same table with `newTaps` taps (≥ `taps`, ≤ `regionSize`): each row keeps its
+    /// coefficients at the same source indices, padded with zeros, its window slid left where
+    /// it would leave the region. The filter is unchanged; only the loop length grows.
+    func padded(to newTaps: Int, regionStart: Int, regionSize: Int) -> FilterTable {
+        precondition(newTaps >= taps && newTaps <= regionSize, "padding outside the region")
+        if newTaps == taps { return self }
+        let last = regionStart + regionSize - 1
+        var newStarts = [Int32](repeating: 0, count: outputSize)
+        var newCoefficients = [Int16](repeating: 0, count: outputSize * newTaps)
+        for i in 0..<outputSize {
+            let start = min(Int(starts[i]), last - newTaps + 1)
+            newStarts[i] = Int32(start)
+            let offset = Int(starts[i]) - start
+            for k in 0..<taps {
+                newCoefficients[i * newTaps + offset + k] = coefficients[i * taps + k]
+            }
+        }
+        return FilterTable(outputSize: outputSize, taps: newTaps, starts: newStarts, coefficients: newCoefficients)
     }
 
     init(outputSize: Int, taps: Int, starts: [Int32], coefficients: [Int16]) {

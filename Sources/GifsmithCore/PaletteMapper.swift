@@ -4,30 +4,34 @@
 /// `dr² + dg² + db²`, the lowest index on ties. That is what `bruteForceNearest` returns,
 /// and `nearest` returns the same for every input.
 ///
-/// The structure (uploaded as is by the GPU backend):
+/// The structure (the GPU backend uploads `cellTable` and `candidates` as they are):
 ///
 /// - RGB space is cut into 32×32×32 cells of 8×8×8 levels. Cell of a colour:
 ///   `cell = (r >> 3) << 10 | (g >> 3) << 5 | (b >> 3)`.
-/// - `cellTable[cell] = offset << 9 | count` (count 1...256, offset < 2^23) names a run of
-///   `count` entries of `candidates` starting at `offset`. Runs may be shared by cells.
-///   Each run is followed by copies of its last entry up to a multiple of 4 entries, so a
-///   search may also scan `(count + 3) & ~3` entries (copies cannot change the answer).
+/// - `cellTable[cell] = offset << 9 | count` (count 1...256) names a run of `count` entries
+///   of `candidates` starting at `offset`. Several cells may share a run. Each run is
+///   followed by copies of its last entry up to a multiple of 4 entries, so a search may
+///   scan `(count + 3) & ~3` entries instead (copies cannot change the answer). There is at
+///   most one run per cell and a padded run has at most 256 entries, so offsets stay below
+///   2^23 and fit their 23 bits.
 /// - `candidates[k] = index << 24 | r << 16 | g << 8 | b`: a palette index and its colour.
 ///   Within a run, indices ascend.
-/// - Search: scan the run for the smallest distance, the lowest index among equals.
+/// - Search: the minimum over the run of `d << 32 | candidate` (64-bit): the smallest
+///   distance, then the lowest index, since the index is the candidate's top byte.
 ///
-/// Why it is exact: a run holds every palette entry `e` with `minDist(e, box) ≤ bound`,
-/// where `box` is a box containing the cell and `bound = min over entries of
-/// maxDist(e', box)` (min/max of the squared distance over the integer points of the box).
-/// For a colour q in the box and its true nearest p: `d(q,p) ≤ d(q,e*) ≤ bound` for the
-/// entry e* attaining the bound, and `minDist(p, box) ≤ d(q,p)`, so p and every entry tied
-/// with it are in the run; ascending order plus strict `<` then picks the lowest index.
+/// How runs are made: an octree over RGB space (node sides 128, 64, 32, 16, 8). A node's
+/// run is its parent's run (the whole palette at the top) minus the entries e that one
+/// reference entry f dominates over the node's box: at every point of the box f beats e,
+/// that is, f is nearer, or as near with a lower index. f is an entry whose greatest
+/// distance to the box is least. The test is exact integer
+/// arithmetic: `d(q,e) − d(q,f)` is linear in q, so its minimum over the box is found at a
+/// corner chosen per channel (formula in `Builder.node`). A node whose run has at most 4
+/// entries, or whose side is 8, becomes a leaf: all its cells get its run.
 ///
-/// The boxes come from an octree over RGB space (sides 128, 64, 32, 16, 8): a child's run is
-/// filtered from its parent's run, which is valid because a child box inside its parent has
-/// no larger bound and no smaller minDist, so every entry that passes for the child passed
-/// for the parent, and the entry attaining the child's bound is among them. A node whose run
-/// has one entry is not subdivided: all its cells share that run.
+/// Why it is exact: for a colour q the answer p is the entry least in (distance, index).
+/// An entry dominated over a box containing q is beaten at q, so it is not p: p survives
+/// every filtering on the way down to q's cell, and the search over a run that contains p
+/// returns p. (Dropping a dominated entry is safe whatever else is dropped.)
 public final class PaletteMapper: Sendable {
     public let palette: Palette
 
@@ -37,36 +41,26 @@ public final class PaletteMapper: Sendable {
     public static let cellsPerAxis = 32
     /// Per cell: `offset << 9 | count` into `candidates` (see the type's comment).
     public let cellTable: [UInt32]
-    /// Packed `index << 24 | r << 16 | g << 8 | b`, runs in ascending index order.
+    /// Packed `index << 24 | r << 16 | g << 8 | b`: the runs, each padded to a multiple of 4
+    /// (see the type's comment).
     public let candidates: [UInt32]
 
-    /// Builds the search structure for `palette` (a few milliseconds for 256 colours).
+    /// Builds the search structure for `palette` (about a millisecond for 256 colours of a
+    /// video frame; a few for colours that crowd along a line, such as 256 greys).
     public init(palette: Palette) {
         self.palette = palette
         let n = palette.count
-        var table = [UInt32](repeating: 0, count: 1 << 15)
-        // Per octree level 0...5, the node's run as r, g, b, index columns of 256.
-        var scratch = [Int32](repeating: 0, count: 4 * 6 * 256)
-        for (i, c) in palette.colors.enumerated() {
-            scratch[i] = Int32(c.r)
-            scratch[6 * 256 + i] = Int32(c.g)
-            scratch[12 * 256 + i] = Int32(c.b)
-            scratch[18 * 256 + i] = Int32(i)
-        }
         var builder = Builder()
-        scratch.withUnsafeMutableBufferPointer { scratch in
-            table.withUnsafeMutableBufferPointer { table in
-                let s = scratch.baseAddress!
-                let lists = Builder.Lists(r: s, g: s + 6 * 256, b: s + 12 * 256, i: s + 18 * 256, table: table.baseAddress!)
-                if n <= Builder.leafRun {
-                    builder.emit(lists, level: 0, 0, 0, 0, count: n)
-                } else {
-                    for c in 0..<8 { builder.node(lists, level: 1, c >> 2, (c >> 1) & 1, c & 1, parentCount: n) }
-                }
-            }
+        for (i, c) in palette.colors.enumerated() {
+            builder.runs[i] = UInt32(i) << 24 | UInt32(c.r) << 16 | UInt32(c.g) << 8 | UInt32(c.b)
         }
-        cellTable = table
-        candidates = builder.out
+        if n <= Builder.leafRun {
+            builder.emit(level: 0, 0, 0, 0, count: n)
+        } else {
+            for c in 0..<8 { builder.node(level: 1, c >> 2, (c >> 1) & 1, c & 1, parentCount: n) }
+        }
+        cellTable = builder.table
+        candidates = Array(builder.out[0..<builder.outCount])
     }
 
     /// The palette index nearest to (r, g, b): exactly `bruteForceNearest`'s answer.
@@ -136,73 +130,94 @@ public final class PaletteMapper: Sendable {
     }
 
     private struct Builder {
-        /// A node whose run has at most this many entries is not subdivided: the search scans
-        /// four entries at a time, so shorter runs would not be faster.
+        /// A node whose run has at most this many entries is not subdivided: the search may
+        /// scan four entries at a time, so shorter runs would not be faster.
         static let leafRun = 4
 
-        struct Lists {
-            let r: UnsafeMutablePointer<Int32>, g: UnsafeMutablePointer<Int32>, b: UnsafeMutablePointer<Int32>
-            let i: UnsafeMutablePointer<Int32>
-            let table: UnsafeMutablePointer<UInt32>
-        }
-
-        var out: [UInt32] = []
+        /// Per octree level 0...5, the current node's run (candidate words), 256 words each;
+        /// then 256 words of scratch for the keep flags.
+        var runs = [UInt32](repeating: 0, count: 7 * 256)
+        var table = [UInt32](repeating: 0, count: 1 << 15)
+        var out = [UInt32](repeating: 0, count: 1 << 16)
+        var outCount = 0
 
         /// Filters the parent's run (level − 1) down to the box of node (cr, cg, cb) at `level`.
-        mutating func node(_ l: Lists, level: Int, _ cr: Int, _ cg: Int, _ cb: Int, parentCount: Int) {
-            let po = (level - 1) * 256, co = level * 256
-            let pR = l.r + po, pG = l.g + po, pB = l.b + po, pI = l.i + po
-            let cR = l.r + co, cG = l.g + co, cB = l.b + co, cI = l.i + co
+        mutating func node(level: Int, _ cr: Int, _ cg: Int, _ cb: Int, parentCount: Int) {
             let side = Int32(256 >> level)
             let lr = Int32(cr) &* side, lg = Int32(cg) &* side, lb = Int32(cb) &* side
             let hr = lr &+ side &- 1, hg = lg &+ side &- 1, hb = lb &+ side &- 1
-            // Channels and box bounds are 0...255, so each difference is within ±255 and a
-            // squared distance is at most 3·255² < 2^18: `d << 8 | k` (k < 256) fits Int32.
-            var best = Int32.max
-            for k in 0..<parentCount {
-                let r = pR[k], g = pG[k], b = pB[k]
-                let dr = max(r &- lr, hr &- r), dg = max(g &- lg, hg &- g), db = max(b &- lb, hb &- b)
-                best = min(best, (dr &* dr &+ dg &* dg &+ db &* db) << 8 | Int32(k))
-            }
-            // f: an entry of least maximum distance to the box.
-            let f = Int(best & 255)
-            let fr = pR[f], fg = pG[f], fb = pB[f], fi = pI[f]
-            var count = 0
-            for k in 0..<parentCount {
-                let r = pR[k], g = pG[k], b = pB[k], i = pI[k]
-                // min over the box of d(q,e) − d(q,f) = Σ_c (f_c − e_c)(2q_c − e_c − f_c): linear
-                // in each q_c, so it is least at q_c = lo_c where f_c > e_c, else at hi_c.
-                // Each term is within ±255·510.
-                let sr = fr &- r, sg = fg &- g, sb = fb &- b
-                let m = sr &* ((sr > 0 ? lr : hr) &* 2 &- r &- fr)
-                    &+ sg &* ((sg > 0 ? lg : hg) &* 2 &- g &- fg)
-                    &+ sb &* ((sb > 0 ? lb : hb) &* 2 &- b &- fb)
-                cR[count] = r; cG[count] = g; cB[count] = b; cI[count] = i
-                count &+= (m < 0 || (m == 0 && i <= fi)) ? 1 : 0
+            let count = runs.withUnsafeMutableBufferPointer { runs -> Int in
+                let parent = runs.baseAddress! + (level - 1) * 256, child = parent + 256
+                // Channels and box bounds are 0...255, so each difference is within ±255 and a
+                // squared distance is at most 3·255² < 2^18: `d << 8 | k` (k < 256) fits Int32.
+                var best = Int32.max
+                for k in 0..<parentCount {
+                    let c = parent[k]
+                    let r = Int32((c >> 16) & 255), g = Int32((c >> 8) & 255), b = Int32(c & 255)
+                    let dr = max(r &- lr, hr &- r), dg = max(g &- lg, hg &- g), db = max(b &- lb, hb &- b)
+                    best = min(best, (dr &* dr &+ dg &* dg &+ db &* db) << 8 | Int32(k))
+                }
+                // f: an entry of least maximum distance to the box.
+                let f = Int(best & 255)
+                let fc = parent[f]
+                let fr = Int32((fc >> 16) & 255), fg = Int32((fc >> 8) & 255), fb = Int32(fc & 255)
+                // Entry e is dropped when f beats it at every point of the box (nearer, or as
+                // near with a lower index). m = min over the box of
+                // d(q,e) − d(q,f) = Σ_c s_c·(2q_c − e_c − f_c) with s_c = f_c − e_c; as 2q_c
+                // spans lo_c + hi_c ± w (w = side − 1) that is Σ_c s_c·(lo_c + hi_c − e_c − f_c) − |s_c|·w.
+                // Keep e iff m < 0, or m = 0 and e precedes or is f (runs ascend, so by
+                // position): iff 2m + [k > f] ≤ 0. |m| < 3·(255·510 + 255·255), so 2m fits Int32.
+                let w = side &- 1
+                let sumR = lr &+ hr &- fr, sumG = lg &+ hg &- fg, sumB = lb &+ hb &- fb
+                // Two loops: the arithmetic one vectorises, the compaction one is short.
+                let keep = runs.baseAddress! + 6 * 256
+                let f32 = Int32(f)
+                for k in 0..<parentCount {
+                    let c = parent[k]
+                    let r = Int32((c >> 16) & 255), g = Int32((c >> 8) & 255), b = Int32(c & 255)
+                    let sr = fr &- r, sg = fg &- g, sb = fb &- b
+                    let ar = (sr ^ (sr >> 31)) &- (sr >> 31), ag = (sg ^ (sg >> 31)) &- (sg >> 31), ab = (sb ^ (sb >> 31)) &- (sb >> 31)
+                    let m = sr &* (sumR &- r) &+ sg &* (sumG &- g) &+ sb &* (sumB &- b) &- (ar &+ ag &+ ab) &* w
+                    let t = m &* 2 &+ ((f32 &- Int32(truncatingIfNeeded: k)) >> 31) & 1
+                    // 1 when t ≤ 0.
+                    keep[k] = UInt32(bitPattern: (t &- 1) >> 31) & 1
+                }
+                var count = 0
+                for k in 0..<parentCount {
+                    child[count] = parent[k]
+                    count &+= Int(keep[k])
+                }
+                return count
             }
             if level == 5 || count <= Builder.leafRun {
-                emit(l, level: level, cr, cg, cb, count: count)
+                emit(level: level, cr, cg, cb, count: count)
             } else {
                 for c in 0..<8 {
-                    node(l, level: level + 1, 2 * cr + (c >> 2), 2 * cg + ((c >> 1) & 1), 2 * cb + (c & 1), parentCount: count)
+                    node(level: level + 1, 2 * cr + (c >> 2), 2 * cg + ((c >> 1) & 1), 2 * cb + (c & 1), parentCount: count)
                 }
             }
         }
 
         /// Stores the node's run (padded to a multiple of 4 with its last entry) and points
         /// every cell of the node at it.
-        mutating func emit(_ l: Lists, level: Int, _ cr: Int, _ cg: Int, _ cb: Int, count: Int) {
+        mutating func emit(level: Int, _ cr: Int, _ cg: Int, _ cb: Int, count: Int) {
+            let padded = (count + 3) & ~3
+            if outCount + padded > out.count { out += [UInt32](repeating: 0, count: out.count) }
+            let entry = UInt32(outCount) << 9 | UInt32(count)
             let o = level * 256
-            let entry = UInt32(out.count) << 9 | UInt32(count)
-            for k in 0..<((count + 3) & ~3) {
-                let j = o + min(k, count - 1)
-                out.append(UInt32(l.i[j]) << 24 | UInt32(l.r[j]) << 16 | UInt32(l.g[j]) << 8 | UInt32(l.b[j]))
+            runs.withUnsafeBufferPointer { runs in
+                out.withUnsafeMutableBufferPointer { out in
+                    for k in 0..<padded { out[outCount + k] = runs[o + min(k, count - 1)] }
+                }
             }
+            outCount += padded
             let span = 1 << (5 - level)
-            for r in (cr * span)..<((cr + 1) * span) {
-                for g in (cg * span)..<((cg + 1) * span) {
-                    let row = r << 10 | g << 5
-                    for b in (cb * span)..<((cb + 1) * span) { l.table[row | b] = entry }
+            table.withUnsafeMutableBufferPointer { table in
+                for r in (cr * span)..<((cr + 1) * span) {
+                    for g in (cg * span)..<((cg + 1) * span) {
+                        let row = r << 10 | g << 5
+                        for b in (cb * span)..<((cb + 1) * span) { table[row | b] = entry }
+                    }
                 }
             }
         }

@@ -66,15 +66,15 @@ public struct ScalePlan: Sendable, Equatable {
             coefficients = nil
         }
 
-        let lumaH = ScalePlan.table(size: sourceWidth, start: c.x, length: c.width, output: outputSize.width, shift: 0, siting: .center, filter: filter)
-        let lumaV = ScalePlan.table(size: sourceHeight, start: c.y, length: c.height, output: outputSize.height, shift: 0, siting: .center, filter: filter)
+        let lumaH = ScalePlan.table(size: sourceWidth, start: c.x, length: c.width, output: outputSize.width, shift: 0, siting: .center, filter: filter, horizontal: true)
+        let lumaV = ScalePlan.table(size: sourceHeight, start: c.y, length: c.height, output: outputSize.height, shift: 0, siting: .center, filter: filter, horizontal: false)
         if shiftX == 0 && shiftY == 0 {
             horizontal = [lumaH, lumaH, lumaH]
             vertical = [lumaV, lumaV, lumaV]
         } else {
-            let chromaH = ScalePlan.table(size: sourceWidth, start: c.x, length: c.width, output: outputSize.width, shift: shiftX, siting: siting, filter: filter)
+            let chromaH = ScalePlan.table(size: sourceWidth, start: c.x, length: c.width, output: outputSize.width, shift: shiftX, siting: siting, filter: filter, horizontal: true)
             // Vertical chroma siting is centred for every format we read.
-            let chromaV = ScalePlan.table(size: sourceHeight, start: c.y, length: c.height, output: outputSize.height, shift: shiftY, siting: .center, filter: filter)
+            let chromaV = ScalePlan.table(size: sourceHeight, start: c.y, length: c.height, output: outputSize.height, shift: shiftY, siting: .center, filter: filter, horizontal: false)
             horizontal = [lumaH, chromaH, chromaH]
             vertical = [lumaV, chromaV, chromaV]
         }
@@ -147,12 +147,24 @@ public struct ScalePlan: Sendable, Equatable {
 
     /// The table for one axis of a plane subsampled by `shift`: the plane region is every
     /// plane sample whose 2^shift luma pixels overlap the crop.
-    private static func table(size: Int, start: Int, length: Int, output: Int, shift: Int, siting: ChromaSiting, filter: ScaleFilter) -> FilterTable {
+    private static func table(size: Int, start: Int, length: Int, output: Int, shift: Int, siting: ChromaSiting, filter: ScaleFilter, horizontal: Bool) -> FilterTable {
         let planeSize = (size + (1 << shift) - 1) >> shift
         let first = start >> shift
         let last = (start + length - 1) >> shift
-        return FilterTable.make(
+        let table = FilterTable.make(
             sourceSize: planeSize, regionStart: first, regionSize: last - first + 1, outputSize: output,
             lumaStart: start, lumaSize: length, shift: shift, siting: siting, filter: filter)
+        guard horizontal else { return table }
+        // Horizontal tables get zero taps up to a length the CPU kernel has a fixed-length
+        // (vectorised) loop for: 8 for 3...7 taps, a multiple of 4 above 8. Vertical tables
+        // are left alone: there each extra tap is a whole extra row of work.
+        let wanted: Int
+        switch table.taps {
+        case ...2, 8: wanted = table.taps
+        case 3...7: wanted = 8
+        default: wanted = (table.taps + 3) & ~3
+        }
+        guard wanted <= last - first + 1 else { return table }
+        return table.padded(to: wanted, regionStart: first, regionSize: last - first + 1)
     }
 }

@@ -32,7 +32,7 @@ struct Convert: ParsableCommand {
     @Option(name: .customLong("crop-aspect"), help: "Centred crop to an aspect ratio, e.g. 16:9 or 1:1.")
     var cropAspect: String?
 
-    @Option(help: "Output frame rate (e.g. 15, 29.97, 30000/1001). Default: the source's, halved above 50 fps.")
+    @Option(help: "Output frame rate (e.g. 15, 29.97, 30000/1001). At most 50. Default: the source's timing, dropping frames shorter than 2 cs.")
     var fps: String?
 
     @Option(help: "Start at this many seconds into the source.")

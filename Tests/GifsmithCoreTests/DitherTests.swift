@@ -8,7 +8,7 @@ final class DitherTests: XCTestCase {
         RGBImage(width: w, height: h, pixels: [UInt8](repeating: v, count: w * h * 3))
     }
 
-    private func randomImage(_ w: Int, _ h: Int, _ rng: inout TestRNG) -> RGBImage {
+    private func randomImage(_ w: Int, _ h: Int, _ rng: inout PaletteRNG) -> RGBImage {
         // Smooth ramps plus noise: like video, with runs of repeated colours too.
         var px = [UInt8]()
         for y in 0..<h {
@@ -64,12 +64,29 @@ final class DitherTests: XCTestCase {
         // offsets ((2M−63)·8) >> 6 = ⌊−504/64⌋ = −8, ⌊264/64⌋ = 4, ⌊8/64⌋ = 0, ⌊−248/64⌋ = −4.
         // 128 + offset = 120, 132, 128, 124 → black, white, white, black.
         XCTAssertEqual(DitherKernel.map(grey(2, 2, 128), mapper: blackWhite, dither: Dither(.bayer, bayerScale: 2)).indices, [0, 1, 1, 0])
-        // Scale 0 (offsets M − 32): 160 + {−32, 16, 0, −16} = 128, 176, 160, 144 → all white;
-        // 150 + those = 118, 166, 150, 134 → black, white, white, white.
+        // Scale 0 (offsets M − 32 = −32, 16, 0, −16): 150 + those = 118, 166, 150, 134
+        // → black, white, white, white.
         XCTAssertEqual(DitherKernel.map(grey(2, 2, 150), mapper: blackWhite, dither: Dither(.bayer, bayerScale: 0)).indices, [0, 1, 1, 1])
-        // Clamping: 250 + 31 stays 255, 5 − 32 stays 0.
-        XCTAssertEqual(DitherKernel.map(grey(8, 8, 250), mapper: blackWhite, dither: Dither(.bayer, bayerScale: 0)).indices, [UInt8](repeating: 1, count: 64))
-        XCTAssertEqual(DitherKernel.map(grey(8, 8, 5), mapper: blackWhite, dither: Dither(.bayer, bayerScale: 0)).indices, [UInt8](repeating: 0, count: 64))
+    }
+
+    func testBayerIsBruteForceOfTheClampedOffsetColour() {
+        // Extremes included, so clamping matters: (250, 3, 128) at offset +31 is (255, 34, 159).
+        var rng = PaletteRNG(24)
+        let m = PaletteMapper(palette: Palette((0..<23).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) }))
+        let w = 19, h = 13
+        let px = (0..<(w * h * 3)).map { _ -> UInt8 in [0, 3, 128, 250, 255, rng.byte()][rng.int(0...5)] }
+        let im = RGBImage(width: w, height: h, pixels: px)
+        for s in 0...5 {
+            let off = DitherKernel.bayerOffsets(scale: s)
+            let out = DitherKernel.map(im, mapper: m, dither: Dither(.bayer, bayerScale: s))
+            for y in 0..<h {
+                for x in 0..<w {
+                    let p = y * w + x, o = off[(y & 7) << 3 | (x & 7)]
+                    let c = (0..<3).map { min(max(Int32(px[3 * p + $0]) + o, 0), 255) }
+                    XCTAssertEqual(Int(out.indices[p]), PaletteMapper.bruteForceNearest(m.palette, c[0], c[1], c[2]), "s=\(s) (\(x),\(y))")
+                }
+            }
+        }
     }
 
     func testFloydSteinbergHandChecked() {
@@ -116,7 +133,7 @@ final class DitherTests: XCTestCase {
     // MARK: properties
 
     func testNoneAndBayerArePerPixel() {
-        var rng = TestRNG(20)
+        var rng = PaletteRNG(20)
         let im = randomImage(37, 29, &rng)
         let m = PaletteMapper(palette: Palette((0..<19).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) }))
         let full = DitherKernel.map(im, mapper: m, dither: Dither(.none))
@@ -150,7 +167,7 @@ final class DitherTests: XCTestCase {
 
     func testPaletteImagesMapExactlyWithEveryMethod() {
         // When every pixel is a palette colour, no error arises: every method equals none.
-        var rng = TestRNG(21)
+        var rng = PaletteRNG(21)
         let p = Palette((0..<9).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) })
         let m = PaletteMapper(palette: p)
         let idx = (0..<(13 * 7)).map { _ in rng.int(0...8) }
@@ -190,19 +207,22 @@ final class DitherTests: XCTestCase {
     }
 
     func testErrorDiffusionMatchesFullFrameReference() {
-        var rng = TestRNG(22)
+        var rng = PaletteRNG(22)
         for (w, h, n) in [(1, 1, 2), (1, 9, 3), (9, 1, 5), (23, 17, 16), (40, 31, 256)] {
             let im = randomImage(w, h, &rng)
             let p = Palette((0..<n).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) })
             let m = PaletteMapper(palette: p)
             for method in [DitherMethod.floydSteinberg, .sierra24a, .atkinson] {
-                XCTAssertEqual(DitherKernel.map(im, mapper: m, dither: Dither(method)).indices, reference(im, p, method), "\(method) \(w)x\(h)")
+                let got = DitherKernel.map(im, mapper: m, dither: Dither(method)).indices, want = reference(im, p, method)
+                let first = got.indices.first { got[$0] != want[$0] }
+                XCTAssertEqual(got.count, want.count)
+                XCTAssertNil(first, "\(method) \(w)x\(h): first difference at pixel \(first ?? 0)")
             }
         }
     }
 
     func testIndicesStayBelowPaletteCount() {
-        var rng = TestRNG(23)
+        var rng = PaletteRNG(23)
         let im = randomImage(31, 19, &rng)
         for n in [1, 2, 3, 100] {
             let m = PaletteMapper(palette: Palette((0..<n).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) }))
@@ -220,9 +240,9 @@ final class DitherTests: XCTestCase {
 
 /// Timings of the histogram, palette and map stages, single thread. Skipped unless
 /// GIFSMITH_BENCH is set; run in release:
-/// `GIFSMITH_BENCH=1 swift test -c release --filter StageSpeed` (GIFSMITH_BENCH may also be
+/// `GIFSMITH_BENCH=1 swift test -c release --filter PaletteStageSpeed` (GIFSMITH_BENCH may also be
 /// a comma-separated list of binary PPM files to time on instead of synthetic frames).
-final class StageSpeed: XCTestCase {
+final class PaletteStageSpeed: XCTestCase {
     private func ppm(_ path: String) -> RGBImage? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let bytes = [UInt8](data)
@@ -238,7 +258,7 @@ final class StageSpeed: XCTestCase {
     }
 
     private func synthetic(_ w: Int, _ h: Int) -> RGBImage {
-        var rng = TestRNG(99)
+        var rng = PaletteRNG(99)
         var px = [UInt8](repeating: 0, count: w * h * 3)
         for y in 0..<h {
             for x in 0..<w {
@@ -289,5 +309,17 @@ final class StageSpeed: XCTestCase {
             }
             print(line)
         }
+        var rng = PaletteRNG(98)
+        let uniform = Palette((0..<256).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) })
+        let greys = Palette((0..<256).map { RGB8(UInt8($0), UInt8($0), UInt8($0)) })
+        print(String(format: "mapper build: 256 random colours %.3f ms, 256 greys %.3f ms",
+                     ms(20) { _ = PaletteMapper(palette: uniform) }, ms(20) { _ = PaletteMapper(palette: greys) }))
+        var full = ColorHistogram()
+        var every = [UInt8]()
+        for bin in 0..<ColorHistogram.binCount {
+            every += [UInt8((bin >> 12) << 2), UInt8(((bin >> 6) & 63) << 2), UInt8((bin & 63) << 2)]
+        }
+        full.add(RGBImage(width: ColorHistogram.binCount, height: 1, pixels: every))
+        print(String(format: "median cut of a histogram with all %d bins filled: %.2f ms", ColorHistogram.binCount, ms(3) { _ = try! MedianCut.palette(from: full, maxColors: 256) }))
     }
 }

@@ -2,13 +2,13 @@ import XCTest
 import GifsmithCore
 
 final class NearestColorTests: XCTestCase {
-    private func randomPalette(_ n: Int, _ rng: inout TestRNG) -> Palette {
+    private func randomPalette(_ n: Int, _ rng: inout PaletteRNG) -> Palette {
         Palette((0..<n).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) })
     }
 
     /// Compares `nearest` with brute force on the 8 corners of RGB space, `samples` random
     /// colours, and colours around the given palette entries (±1 of each, where ties live).
-    private func assertExact(_ palette: Palette, samples: Int, _ rng: inout TestRNG, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertExact(_ palette: Palette, samples: Int, _ rng: inout PaletteRNG, file: StaticString = #filePath, line: UInt = #line) {
         let m = PaletteMapper(palette: palette)
         var queries = [(Int32, Int32, Int32)]()
         for c in 0..<8 { queries.append((c & 4 != 0 ? 255 : 0, c & 2 != 0 ? 255 : 0, c & 1 != 0 ? 255 : 0)) }
@@ -31,14 +31,14 @@ final class NearestColorTests: XCTestCase {
     }
 
     func testRandomPalettesOfManySizes() {
-        var rng = TestRNG(10)
+        var rng = PaletteRNG(10)
         for n in [1, 2, 3, 17, 64, 255, 256] {
             for _ in 0..<3 { assertExact(randomPalette(n, &rng), samples: 2000, &rng) }
         }
     }
 
     func testPalettesWithDuplicates() {
-        var rng = TestRNG(11)
+        var rng = PaletteRNG(11)
         for n in [2, 17, 256] {
             var colors = randomPalette(n / 2 + 1, &rng).colors
             while colors.count < n { colors.append(colors[rng.int(0...(colors.count - 1))]) }
@@ -55,7 +55,7 @@ final class NearestColorTests: XCTestCase {
     }
 
     func testPalettesInsideOneCellAndClustered() {
-        var rng = TestRNG(12)
+        var rng = PaletteRNG(12)
         // All entries in the cell 64...71 on every axis, pixels from everywhere.
         assertExact(Palette((0..<40).map { _ in RGB8(64 + rng.byte() % 8, 64 + rng.byte() % 8, 64 + rng.byte() % 8) }), samples: 3000, &rng)
         // A tight cluster straddling cell borders.
@@ -67,7 +67,7 @@ final class NearestColorTests: XCTestCase {
 
     func testEveryCellBorderForAPalette() {
         // All 64³ colours on either side of every cell border (8k−1, 8k).
-        var rng = TestRNG(13)
+        var rng = PaletteRNG(13)
         let p = randomPalette(17, &rng)
         let m = PaletteMapper(palette: p)
         let values = (0..<32).flatMap { [Int32(8 * $0), Int32(8 * $0 + 7)] }
@@ -92,7 +92,7 @@ final class NearestColorTests: XCTestCase {
     }
 
     func testTablesAreWellFormed() {
-        var rng = TestRNG(14)
+        var rng = PaletteRNG(14)
         for n in [1, 2, 50, 256] {
             let p = randomPalette(n, &rng)
             let m = PaletteMapper(palette: p)
@@ -109,7 +109,44 @@ final class NearestColorTests: XCTestCase {
                     let col = p.colors[Int(c >> 24)]
                     XCTAssertEqual(c & 0xFF_FFFF, UInt32(col.r) << 16 | UInt32(col.g) << 8 | UInt32(col.b))
                 }
+                // Padding to a multiple of 4: copies of the run's last entry.
+                let padded = (count + 3) & ~3
+                XCTAssertLessThanOrEqual(start + padded, m.candidates.count)
+                XCTAssertTrue(m.candidates[(start + count)..<(start + padded)].allSatisfy { $0 == run.last! })
+                XCTAssertLessThan(start, 1 << 23)
             }
+        }
+    }
+
+    /// Every one of the 2^24 colours against brute force, for a few hard palettes. Slow (a few
+    /// seconds per palette in release): skipped unless GIFSMITH_EXHAUSTIVE is set.
+    func testExhaustively() throws {
+        guard ProcessInfo.processInfo.environment["GIFSMITH_EXHAUSTIVE"] != nil else { throw XCTSkip("set GIFSMITH_EXHAUSTIVE to check all colours") }
+        var rng = PaletteRNG(15)
+        var palettes = [randomPalette(256, &rng), randomPalette(17, &rng), randomPalette(5, &rng)]
+        palettes.append(Palette((0..<256).map { _ in RGB8(100 + rng.byte() % 40, 30 + rng.byte() % 30, 200 + rng.byte() % 20) }))
+        palettes.append(Palette((0..<256).map { RGB8(UInt8($0), UInt8($0), UInt8(255 - $0)) }))
+        var dup = randomPalette(64, &rng).colors
+        dup += dup.reversed()
+        palettes.append(Palette(dup))
+        for p in palettes {
+            let m = PaletteMapper(palette: p)
+            let pr = p.colors.map { Int32($0.r) }, pg = p.colors.map { Int32($0.g) }, pb = p.colors.map { Int32($0.b) }
+            var mismatches = 0
+            for r in Int32(0)...255 {
+                for g in Int32(0)...255 {
+                    for b in Int32(0)...255 {
+                        var best = Int32.max, bi = 0
+                        for i in 0..<p.count {
+                            let dr = r - pr[i], dg = g - pg[i], db = b - pb[i]
+                            let d = dr * dr + dg * dg + db * db
+                            if d < best { best = d; bi = i }
+                        }
+                        if m.nearest(r, g, b) != bi { mismatches += 1 }
+                    }
+                }
+            }
+            XCTAssertEqual(mismatches, 0, "palette of \(p.count)")
         }
     }
 }

@@ -1,8 +1,8 @@
 import XCTest
-@testable import GifsmithCore
+import GifsmithCore
 
 /// A small deterministic generator for test data (SplitMix64).
-struct TestRNG {
+struct PaletteRNG {
     var state: UInt64
     init(_ seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -18,14 +18,14 @@ struct TestRNG {
     mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
 }
 
-func image(_ width: Int, _ height: Int, _ colors: [RGB8]) -> RGBImage {
+func rgbImage(_ width: Int, _ height: Int, _ colors: [RGB8]) -> RGBImage {
     precondition(colors.count == width * height)
     return RGBImage(width: width, height: height, pixels: colors.flatMap { [$0.r, $0.g, $0.b] })
 }
 
-func histogram(_ colors: [RGB8]) -> ColorHistogram {
+func histogramOf(_ colors: [RGB8]) -> ColorHistogram {
     var h = ColorHistogram()
-    h.add(image(colors.count, 1, colors))
+    h.add(rgbImage(colors.count, 1, colors))
     return h
 }
 
@@ -35,8 +35,8 @@ final class PaletteTests: XCTestCase {
     func testHistogramCountsAndSums() {
         var h = ColorHistogram()
         // (0,0,0) and (3,2,1) share bin 0; (4,0,0) is bin 1<<12; white is the last bin.
-        h.add(image(2, 2, [RGB8(0, 0, 0), RGB8(3, 2, 1), RGB8(4, 0, 0), RGB8(255, 255, 255)]))
-        h.add(image(1, 1, [RGB8(3, 2, 1)]))
+        h.add(rgbImage(2, 2, [RGB8(0, 0, 0), RGB8(3, 2, 1), RGB8(4, 0, 0), RGB8(255, 255, 255)]))
+        h.add(rgbImage(1, 1, [RGB8(3, 2, 1)]))
         XCTAssertEqual(h.counts[0], 3)
         XCTAssertEqual(Array(h.sums[0..<3]), [6, 4, 2])
         XCTAssertEqual(h.counts[1 << 12], 1)
@@ -53,10 +53,10 @@ final class PaletteTests: XCTestCase {
     }
 
     func testHistogramMatchesNaiveCountOnRandomImage() {
-        var rng = TestRNG(1)
+        var rng = PaletteRNG(1)
         let px = (0..<(37 * 23)).map { _ in RGB8(rng.byte(), rng.byte() & 0x1F, rng.byte() | 0xC0) }
         var h = ColorHistogram()
-        h.add(image(37, 23, px))
+        h.add(rgbImage(37, 23, px))
         var counts = [Int: UInt64](), sums = [Int: [UInt64]]()
         for p in px {
             let bin = Int(p.r / 4) * 4096 + Int(p.g / 4) * 64 + Int(p.b / 4)
@@ -72,13 +72,13 @@ final class PaletteTests: XCTestCase {
     }
 
     func testMergeAndClear() {
-        var rng = TestRNG(2)
+        var rng = PaletteRNG(2)
         let a = (0..<100).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) }
         let b = (0..<60).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) }
-        var both = histogram(a)
-        both.add(image(60, 1, b))
-        var merged = histogram(b)
-        merged.merge(histogram(a))
+        var both = histogramOf(a)
+        both.add(rgbImage(60, 1, b))
+        var merged = histogramOf(b)
+        merged.merge(histogramOf(a))
         XCTAssertEqual(merged, both)
         XCTAssertEqual(merged.totalPixels, 160)
         merged.clear()
@@ -89,7 +89,7 @@ final class PaletteTests: XCTestCase {
     // MARK: median cut
 
     func testRejectsBadSizesAndEmptyHistograms() {
-        let h = histogram([RGB8(1, 2, 3)])
+        let h = histogramOf([RGB8(1, 2, 3)])
         XCTAssertThrowsError(try MedianCut.palette(from: h, maxColors: 1))
         XCTAssertThrowsError(try MedianCut.palette(from: h, maxColors: 257))
         XCTAssertThrowsError(try MedianCut.palette(from: ColorHistogram(), maxColors: 256)) { error in
@@ -98,19 +98,19 @@ final class PaletteTests: XCTestCase {
     }
 
     func testOneColour() throws {
-        let h = histogram(Array(repeating: RGB8(17, 200, 3), count: 50))
+        let h = histogramOf(Array(repeating: RGB8(17, 200, 3), count: 50))
         XCTAssertEqual(try MedianCut.palette(from: h, maxColors: 256).colors, [RGB8(17, 200, 3)])
         XCTAssertEqual(try MedianCut.palette(from: h, maxColors: 2).colors, [RGB8(17, 200, 3)])
     }
 
     func testTwoColoursSortedByLuma() throws {
         // Luma keys: (250,0,0) → 74750; (0,0,255) → 29070; blue first.
-        let h = histogram([RGB8(250, 0, 0), RGB8(0, 0, 255), RGB8(250, 0, 0)])
+        let h = histogramOf([RGB8(250, 0, 0), RGB8(0, 0, 255), RGB8(250, 0, 0)])
         XCTAssertEqual(try MedianCut.palette(from: h, maxColors: 2).colors, [RGB8(0, 0, 255), RGB8(250, 0, 0)])
     }
 
     func testColoursInDistinctBinsComeBackExactly() throws {
-        var rng = TestRNG(3)
+        var rng = PaletteRNG(3)
         for k in [2, 3, 17, 100, 256] {
             var colors = Set<RGB8>(), bins = Set<Int>()
             while colors.count < k {
@@ -119,7 +119,7 @@ final class PaletteTests: XCTestCase {
             }
             var px = [RGB8]()
             for c in colors { px += Array(repeating: c, count: rng.int(1...5)) }
-            let p = try MedianCut.palette(from: histogram(px), maxColors: max(k, 2))
+            let p = try MedianCut.palette(from: histogramOf(px), maxColors: max(k, 2))
             XCTAssertEqual(Set(p.colors), colors, "k=\(k)")
             XCTAssertEqual(p.count, k)
             XCTAssertEqual(p.colors, p.colors.sorted(by: MedianCut.lumaOrder))
@@ -127,7 +127,7 @@ final class PaletteTests: XCTestCase {
     }
 
     func testFewerDistinctColoursThanAsked() throws {
-        let h = histogram([RGB8(0, 0, 0), RGB8(128, 128, 128), RGB8(255, 255, 255), RGB8(128, 128, 128)])
+        let h = histogramOf([RGB8(0, 0, 0), RGB8(128, 128, 128), RGB8(255, 255, 255), RGB8(128, 128, 128)])
         XCTAssertEqual(try MedianCut.palette(from: h, maxColors: 256).colors,
                        [RGB8(0, 0, 0), RGB8(128, 128, 128), RGB8(255, 255, 255)])
     }
@@ -148,7 +148,7 @@ final class PaletteTests: XCTestCase {
                 }
             }
         }
-        let p = try MedianCut.palette(from: histogram(px), maxColors: 4)
+        let p = try MedianCut.palette(from: histogramOf(px), maxColors: 4)
         XCTAssertEqual(Set(p.colors), Set(centres))
     }
 
@@ -156,7 +156,7 @@ final class PaletteTests: XCTestCase {
         // 256 reds, one pixel each: 64 bins of 4 pixels. Every box splits at its median into
         // equal halves and larger boxes score higher, so 8 colours are the means of
         // 32k...32k+31: (1024k + 496 + 16) / 32 = 32k + 16.
-        let h = histogram((0...255).map { RGB8(UInt8($0), 0, 0) })
+        let h = histogramOf((0...255).map { RGB8(UInt8($0), 0, 0) })
         let p = try MedianCut.palette(from: h, maxColors: 8)
         XCTAssertEqual(p.colors, (0..<8).map { RGB8(UInt8(32 * $0 + 16), 0, 0) })
         // Any size: strictly increasing red.
@@ -172,7 +172,7 @@ final class PaletteTests: XCTestCase {
         // so the cut steps back to 25: {0, 100} (mean (100 + 1) / 2 = 50) and {200}.
         var px = [RGB8(0, 0, 0), RGB8(100, 0, 0)]
         px += Array(repeating: RGB8(200, 0, 0), count: 10)
-        XCTAssertEqual(try MedianCut.palette(from: histogram(px), maxColors: 2).colors, [RGB8(50, 0, 0), RGB8(200, 0, 0)])
+        XCTAssertEqual(try MedianCut.palette(from: histogramOf(px), maxColors: 2).colors, [RGB8(50, 0, 0), RGB8(200, 0, 0)])
     }
 
     func testHighestScoreSplitsFirst() throws {
@@ -180,7 +180,7 @@ final class PaletteTests: XCTestCase {
         // cut at b ≤ 0 → {A,B} | {C,D}. Scores: {A,B}: 4 − ⌊2²/2⌋ = 2; {C,D}: 6100 − ⌊110²/2⌋ = 50.
         // So {C,D} splits; {A,B} stays as its mean (4,0,0).
         let px = [RGB8(0, 0, 0), RGB8(8, 0, 0), RGB8(200, 200, 200), RGB8(200, 200, 240)]
-        XCTAssertEqual(try MedianCut.palette(from: histogram(px), maxColors: 3).colors,
+        XCTAssertEqual(try MedianCut.palette(from: histogramOf(px), maxColors: 3).colors,
                        [RGB8(4, 0, 0), RGB8(200, 200, 200), RGB8(200, 200, 240)])
     }
 
@@ -188,23 +188,23 @@ final class PaletteTests: XCTestCase {
         // Bins A(0,0,0) B(10,0,0) C(0,10,0): R and G sides tie at 10. Cutting G gives {A,B} | {C}
         // (mean of A=(0,0,0), B=(40,0,0) is (20,0,0)); cutting R would give {A,C} | {B}.
         let px = [RGB8(0, 0, 0), RGB8(40, 0, 0), RGB8(0, 40, 0)]
-        XCTAssertEqual(try MedianCut.palette(from: histogram(px), maxColors: 2).colors, [RGB8(20, 0, 0), RGB8(0, 40, 0)])
+        XCTAssertEqual(try MedianCut.palette(from: histogramOf(px), maxColors: 2).colors, [RGB8(20, 0, 0), RGB8(0, 40, 0)])
     }
 
     func testRoundedMeanOfABox() throws {
         // One bin holding several colours: (0,1,2),(1,2,3),(3,3,3) → sums (4,6,8), N = 3
         // → ((4+1)/3, (6+1)/3, (8+1)/3) = (1,2,3), rounding half up.
         let px = [RGB8(0, 1, 2), RGB8(1, 2, 3), RGB8(3, 3, 3)]
-        XCTAssertEqual(try MedianCut.palette(from: histogram(px), maxColors: 2).colors, [RGB8(1, 2, 3)])
+        XCTAssertEqual(try MedianCut.palette(from: histogramOf(px), maxColors: 2).colors, [RGB8(1, 2, 3)])
     }
 
     func testDeterministicAndOrderIndependent() throws {
-        var rng = TestRNG(4)
+        var rng = PaletteRNG(4)
         var px = (0..<5000).map { _ in RGB8(rng.byte(), rng.byte() >> 1, rng.byte() | 0x80) }
-        let a = try MedianCut.palette(from: histogram(px), maxColors: 64)
+        let a = try MedianCut.palette(from: histogramOf(px), maxColors: 64)
         px.reverse()
-        var h = histogram(Array(px[0..<1234]))
-        h.merge(histogram(Array(px[1234...])))
+        var h = histogramOf(Array(px[0..<1234]))
+        h.merge(histogramOf(Array(px[1234...])))
         let b = try MedianCut.palette(from: h, maxColors: 64)
         XCTAssertEqual(a, b)
         XCTAssertEqual(a, try MedianCut.palette(from: h, maxColors: 64))
@@ -214,9 +214,9 @@ final class PaletteTests: XCTestCase {
     }
 
     func testEverySizeGivesDistinctSortedColours() throws {
-        var rng = TestRNG(5)
+        var rng = PaletteRNG(5)
         let px = (0..<3000).map { _ in RGB8(rng.byte() >> 2, rng.byte(), 77) }
-        let h = histogram(px)
+        let h = histogramOf(px)
         for k in [2, 3, 7, 16, 100, 255, 256] {
             let p = try MedianCut.palette(from: h, maxColors: k)
             XCTAssertEqual(p.count, k)

@@ -46,6 +46,11 @@ final class ScaleConvertTests: XCTestCase {
             // 16384 / 3 = 5461.33: the remainder (1) goes on the lowest of the tied taps.
             XCTAssertEqual(row(down, i), [5462, 5461, 5461])
         }
+        // 300 → 1: every weight is 54.61 and rounds to 55, 116 units too many; they come off
+        // the largest taps (all tied) from the lowest index, one unit each.
+        let wide = FilterTable.make(sourceSize: 300, regionStart: 0, regionSize: 300, outputSize: 1,
+                                    lumaStart: 0, lumaSize: 300, shift: 0, siting: .center, filter: .area)
+        XCTAssertEqual(wide.coefficients, [Int16](repeating: 54, count: 116) + [Int16](repeating: 55, count: 184))
         let up = FilterTable.make(sourceSize: 8, regionStart: 0, regionSize: 8, outputSize: 16,
                                   lumaStart: 0, lumaSize: 8, shift: 0, siting: .center, filter: .area)
         XCTAssertEqual(up.taps, 2)
@@ -357,6 +362,7 @@ final class ScaleConvertTests: XCTestCase {
             }
             for filter in ScaleFilter.allCases {
                 let plan = try ScalePlan(sourceWidth: w, sourceHeight: h, layout: layout, crop: crop, outputSize: out, filter: filter)
+                assertTablesStayInCrop(plan, frame)
                 let image = ConvertKernel.convert(frame, plan: plan)
                 XCTAssertEqual(image, referenceConvert(frame, plan: plan), "trial \(trial) \(w)x\(h) \(layout) crop \(String(describing: crop)) → \(out) \(filter)")
             }
@@ -396,12 +402,17 @@ final class ScaleConvertTests: XCTestCase {
                 seenV.formUnion(v.vertical.map(\.taps))
             }
         }
-        // A one-pixel-wide crop: identity-sized tables that repeat one index (not contiguous).
-        let narrow = try ScalePlan(sourceWidth: 130, sourceHeight: 9, layout: layout, crop: PixelRect(x: 7, y: 0, width: 1, height: 9),
-                                   outputSize: PixelSize(width: 5, height: 9), filter: .area)
-        XCTAssertEqual(narrow.horizontal[0].taps, 1)
-        XCTAssertEqual(ConvertKernel.convert(wide, plan: narrow), referenceConvert(wide, plan: narrow))
-        for taps in [1, 2, 3, 4, 5, 6, 7, 8, 12, 16] {
+        // Narrow crops, too narrow for padding: a one-pixel crop gives one-tap tables that
+        // repeat one index (not contiguous); 5 and 7 pixels give 3...7 taps.
+        for width in [1, 5, 7] {
+            for out in [2, 3, 9] {
+                let narrow = try ScalePlan(sourceWidth: 130, sourceHeight: 9, layout: layout, crop: PixelRect(x: 7, y: 0, width: width, height: 9),
+                                           outputSize: PixelSize(width: out, height: 9), filter: .bicubic)
+                XCTAssertEqual(ConvertKernel.convert(wide, plan: narrow), referenceConvert(wide, plan: narrow), "crop width \(width) → \(out)")
+                seenH.formUnion(narrow.horizontal.map(\.taps))
+            }
+        }
+        for taps in [1, 2, 3, 4, 5, 8, 12, 16] {
             XCTAssert(seenH.contains(taps), "no horizontal table with \(taps) taps: \(seenH.sorted())")
         }
         XCTAssert(seenH.contains { $0 > 16 }, "no wide horizontal table")
@@ -496,6 +507,27 @@ final class ScaleConvertTests: XCTestCase {
         shape.planes = planes
         shape.strides = strides
         return shape
+    }
+
+    /// Every table of a plan (padded ones included) reads only the plane samples that
+    /// overlap the crop, and every row sums to 1 << 14.
+    private func assertTablesStayInCrop(_ plan: ScalePlan, _ frame: PlanarFrame, file: StaticString = #filePath, line: UInt = #line) {
+        for p in 0..<3 {
+            let (sx, sy) = p == 0 ? (0, 0) : frame.chromaShift
+            let axes = [(plan.horizontal[p], plan.crop.x, plan.crop.width, sx, plan.outputSize.width),
+                        (plan.vertical[p], plan.crop.y, plan.crop.height, sy, plan.outputSize.height)]
+            for (t, start, length, shift, out) in axes {
+                let first = start >> shift, last = (start + length - 1) >> shift
+                XCTAssertEqual(t.outputSize, out, file: file, line: line)
+                var bad = 0
+                for i in 0..<t.outputSize {
+                    let s = Int(t.starts[i])
+                    let sum = (0..<t.taps).reduce(0) { $0 + Int(t.coefficients[i * t.taps + $1]) }
+                    if s < first || s + t.taps - 1 > last || sum != 1 << 14 { bad += 1 }
+                }
+                XCTAssertEqual(bad, 0, "plane \(p): \(bad) bad rows", file: file, line: line)
+            }
+        }
     }
 
     /// The convert stage per output pixel, straight from the specification in

@@ -32,7 +32,8 @@ final class ProbeTests: XCTestCase {
         XCTAssertTrue(info.colorMatrixAssumed)
         XCTAssertEqual(info.colorRange, .limited)
         XCTAssertTrue(info.rangeAssumed)
-        XCTAssertEqual(info.chromaSiting, .left)
+        // H.264 reports "left" for every stream; chroma is read centred as swscale does (ColorTags.siting).
+        XCTAssertEqual(info.chromaSiting, .center)
         XCTAssertEqual(info.rotationDegrees, 0)
         XCTAssertTrue(info.hasAudio)
         XCTAssertFalse(info.isStillImage)
@@ -47,7 +48,7 @@ final class ProbeTests: XCTestCase {
         XCTAssertEqual([sx, sy], [1, 1])
         XCTAssertEqual(m, .bt601)
         XCTAssertEqual(r, .limited)
-        XCTAssertEqual(s, .left)
+        XCTAssertEqual(s, .center)
         XCTAssertEqual(frames[0].strides, [64, 32, 32])
         try assertPlanesEqualFFmpeg(p, frames, pixFmt: "yuv420p")
     }
@@ -164,7 +165,7 @@ final class ProbeTests: XCTestCase {
         guard case let .yuv(_, _, m, r, s) = f.layout else { return XCTFail("expected YUV") }
         XCTAssertEqual(m, .bt709)
         XCTAssertEqual(r, .full)
-        XCTAssertEqual(s, .left, "H.264 tags its chroma location left even at full range")
+        XCTAssertEqual(s, .center, "centred whatever H.264 reports, as FFmpeg converts it")
     }
 
     func testUntaggedMatrixIsChosenBySize() throws {

@@ -49,7 +49,7 @@ final class DeterminismTests: XCTestCase {
 }
 
 enum Golden {
-    static let testsrc2Width120 = "unset"
-    static let testsrc2PerFrameFS32 = "unset"
-    static let gradientBayer64 = "unset"
+    static let testsrc2Width120 = "4ae25e32232dd753f393c25940eaeabe10d4ac691cd769a651ee1c07d9a378e2"
+    static let testsrc2PerFrameFS32 = "d0019fec0109e2619e7e09adb40b2f4784a8b8da5c28f494aa474294690d74b4"
+    static let gradientBayer64 = "c067a10b580a60fe18e0e22cba35d974094fe56cec1fe6a9720151f1c40e77a3"
 }
