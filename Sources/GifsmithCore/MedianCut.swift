@@ -169,7 +169,7 @@ public enum MedianCut {
     /// only its extent is scanned.
     private static func split(_ items: UnsafeMutableBufferPointer<Item>, _ box: Box, _ perCoord: inout [UInt64]) -> (Box, Box) {
         let st = box.stats
-        let sr = st.hi.0 - st.lo.0, sg = st.hi.1 - st.lo.1, sb = st.hi.2 - st.lo.2
+        let sr = deviation(st.m1.0, st.m2.0, st.count), sg = deviation(st.m1.1, st.m2.1, st.count), sb = deviation(st.m1.2, st.m2.2, st.count)
         // Ties: G, then R, then B. Shift of the bin index that extracts the axis coordinate.
         let shift: Int
         if sg >= sr && sg >= sb { shift = 6 } else if sr >= sb { shift = 12 } else { shift = 0 }

@@ -44,6 +44,10 @@ public final class PaletteMapper: Sendable {
     /// Packed `index << 24 | r << 16 | g << 8 | b`: the runs, each padded to a multiple of 4
     /// (see the type's comment).
     public let candidates: [UInt32]
+    /// Per entry: the largest error (per channel, in levels) that error diffusion passes on
+    /// after choosing this entry: half the distance to the nearest other entry, at least 1.
+    /// See `DitherKernel`.
+    public let errorLimits: [Int32]
 
     /// Builds the search structure for `palette` (about a millisecond for 256 colours of a
     /// video frame; a few for colours that crowd along a line, such as 256 greys).
@@ -61,6 +65,34 @@ public final class PaletteMapper: Sendable {
         }
         cellTable = builder.table
         candidates = Array(builder.out[0..<builder.outCount])
+        errorLimits = Self.errorLimits(palette)
+    }
+
+    /// Half the Euclidean distance from each entry to its nearest distinct entry, rounded up,
+    /// at least 1; 255 for an entry with no distinct neighbour. Integer square root: no floating
+    /// point decides a pixel.
+    static func errorLimits(_ palette: Palette) -> [Int32] {
+        let c = palette.colors
+        return c.indices.map { i in
+            var best = Int.max
+            for j in c.indices where c[j] != c[i] {
+                let dr = Int(c[i].r) - Int(c[j].r), dg = Int(c[i].g) - Int(c[j].g), db = Int(c[i].b) - Int(c[j].b)
+                best = min(best, dr * dr + dg * dg + db * db)
+            }
+            if best == Int.max { return 255 }
+            return Int32(max(1, (isqrt(best) + 1) / 2))
+        }
+    }
+
+    /// ⌊√n⌋ by Newton's method on integers.
+    static func isqrt(_ n: Int) -> Int {
+        if n < 2 { return n }
+        var x = n, y = (n + 1) / 2
+        while y < x {
+            x = y
+            y = (x + n / x) / 2
+        }
+        return x
     }
 
     /// The palette index nearest to (r, g, b): exactly `bruteForceNearest`'s answer.

@@ -159,7 +159,9 @@ final class DitherTests: XCTestCase {
             for v in greys {
                 let out = DitherKernel.map(grey(64, 64, v), mapper: blackWhite, dither: Dither(method))
                 let mean = Double(out.indices.reduce(0) { $0 + Int($1) }) * 255 / 4096
-                XCTAssertEqual(mean, Double(v), accuracy: method == .atkinson ? 12 : 2, "\(method) \(v)")
+                // Shares are truncated toward zero (DitherKernel), which loses up to a level per share:
+                // dark tones come out slightly darker with a 2-colour palette (30 → 27.2 with FS).
+                XCTAssertEqual(mean, Double(v), accuracy: method == .atkinson ? 12 : (v < 64 ? 3.5 : 2), "\(method) \(v)")
                 XCTAssertTrue(out.indices.contains(0) && out.indices.contains(1), "\(method) \(v) mixes both colours")
             }
         }
@@ -179,12 +181,21 @@ final class DitherTests: XCTestCase {
     }
 
     /// An independent reference for error diffusion: a full frame of accumulators, explicit
-    /// bounds checks, brute-force nearest colour.
+    /// bounds checks, brute-force nearest colour, Swift's truncating `/` for the shares, and the
+    /// error limit (half the distance to the nearest other colour, rounded up) from Double.
     private func reference(_ im: RGBImage, _ p: Palette, _ method: DitherMethod) -> [UInt8] {
-        let (taps, shift): ([(Int, Int, Int32)], Int32) = switch method {
-        case .floydSteinberg: ([(1, 0, 7), (-1, 1, 3), (0, 1, 5), (1, 1, 1)], 4)
-        case .sierra24a: ([(1, 0, 2), (-1, 1, 1), (0, 1, 1)], 2)
-        default: ([(1, 0, 1), (2, 0, 1), (-1, 1, 1), (0, 1, 1), (1, 1, 1), (0, 2, 1)], 3)
+        let (taps, d): ([(Int, Int, Int32)], Int32) = switch method {
+        case .floydSteinberg: ([(1, 0, 7), (-1, 1, 3), (0, 1, 5), (1, 1, 1)], 16)
+        case .sierra24a: ([(1, 0, 2), (-1, 1, 1), (0, 1, 1)], 4)
+        default: ([(1, 0, 1), (2, 0, 1), (-1, 1, 1), (0, 1, 1), (1, 1, 1), (0, 2, 1)], 8)
+        }
+        let limits: [Int32] = p.colors.map { c in
+            let gaps = p.colors.filter { $0 != c }.map { o -> Double in
+                let dr = Double(Int(c.r) - Int(o.r)), dg = Double(Int(c.g) - Int(o.g)), db = Double(Int(c.b) - Int(o.b))
+                return (dr * dr + dg * dg + db * db).squareRoot()
+            }
+            guard let gap = gaps.min() else { return 255 }
+            return Int32(max(1, (Int(gap.rounded(.down)) + 1) / 2))
         }
         var acc = [Int32](repeating: 0, count: im.width * im.height * 3)
         var out = [UInt8]()
@@ -192,14 +203,15 @@ final class DitherTests: XCTestCase {
             for x in 0..<im.width {
                 let i = y * im.width + x
                 var v = [Int32](repeating: 0, count: 3)
-                for c in 0..<3 { v[c] = min(max(Int32(im.pixels[3 * i + c]) + ((acc[3 * i + c] + (1 << shift) / 2) >> shift), 0), 255) }
+                for c in 0..<3 { v[c] = min(max(Int32(im.pixels[3 * i + c]) + acc[3 * i + c], 0), 255) }
                 let k = PaletteMapper.bruteForceNearest(p, v[0], v[1], v[2])
                 out.append(UInt8(k))
-                let e = [v[0] - Int32(p.colors[k].r), v[1] - Int32(p.colors[k].g), v[2] - Int32(p.colors[k].b)]
+                let l = limits[k]
+                let e = [v[0] - Int32(p.colors[k].r), v[1] - Int32(p.colors[k].g), v[2] - Int32(p.colors[k].b)].map { min(max($0, -l), l) }
                 for (dx, dy, w) in taps {
                     let nx = x + dx, ny = y + dy
                     guard nx >= 0, nx < im.width, ny < im.height else { continue }
-                    for c in 0..<3 { acc[3 * (ny * im.width + nx) + c] += e[c] * w }
+                    for c in 0..<3 { acc[3 * (ny * im.width + nx) + c] += e[c] * w / d }
                 }
             }
         }

@@ -49,7 +49,7 @@ final class DeterminismTests: XCTestCase {
 }
 
 enum Golden {
-    static let testsrc2Width120 = "4ae25e32232dd753f393c25940eaeabe10d4ac691cd769a651ee1c07d9a378e2"
-    static let testsrc2PerFrameFS32 = "d0019fec0109e2619e7e09adb40b2f4784a8b8da5c28f494aa474294690d74b4"
-    static let gradientBayer64 = "c067a10b580a60fe18e0e22cba35d974094fe56cec1fe6a9720151f1c40e77a3"
+    static let testsrc2Width120 = "264d42ed9170a80098d2db448d9cde4cc70fb326473877ffaa3be44666db969a"
+    static let testsrc2PerFrameFS32 = "df4dcd604576be789f652a281e283a07cc3c99a36f9db252ac073ffee496178e"
+    static let gradientBayer64 = "38b88d800fca4a6d20e04a5fd8d6bd63c097f4d5cdbf4b84878fac678a38e6a1"
 }
