@@ -19,6 +19,13 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
         ),
 
+        // glibc's mallopt, for the CLI's allocator tuning.
+        .systemLibrary(name: "CMalloc"),
+        // The Vulkan loader (headers and libvulkan).
+        .systemLibrary(name: "CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
+        // Compiles Shaders/*.comp to SPIR-V with glslangValidator and embeds it in GifsmithVulkan.
+        .plugin(name: "ShaderCompiler", capability: .buildTool()),
+
         // Value types, the backend protocol, and the integer kernels' Swift reference.
         .target(name: "GifsmithCore"),
         // FFmpeg: demux, decode, seek, timestamps, still images.
@@ -27,16 +34,19 @@ let package = Package(
         .target(name: "GifsmithGIF", dependencies: ["GifsmithCore"]),
         // The library face: Transcoder (pipeline, threading, progress).
         .target(name: "Gifsmith", dependencies: ["GifsmithCore", "GifsmithMedia", "GifsmithGIF"]),
+        // Vulkan compute: the pixel stages on the GPU, byte-identical to the CPU backend.
+        .target(name: "GifsmithVulkan", dependencies: ["GifsmithCore", "CVulkan"], plugins: ["ShaderCompiler"]),
         // The CLI: a thin shell.
         .executableTarget(
             name: "gifsmith",
-            dependencies: ["Gifsmith", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Gifsmith", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .testTarget(name: "GifsmithCoreTests", dependencies: ["GifsmithCore"]),
         .testTarget(name: "GifsmithGIFTests", dependencies: ["GifsmithGIF", "GifsmithCore"]),
         .testTarget(name: "GifsmithMediaTests", dependencies: ["GifsmithMedia", "GifsmithCore"]),
         .testTarget(name: "GifsmithTests", dependencies: ["Gifsmith", "GifsmithGIF", "GifsmithMedia", "GifsmithCore"]),
+        .testTarget(name: "GifsmithVulkanTests", dependencies: ["GifsmithVulkan", "GifsmithCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

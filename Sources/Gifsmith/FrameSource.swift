@@ -9,18 +9,32 @@ final class FrameSource: @unchecked Sendable {
         case failed(Error)
     }
 
+    /// The decoder while the thread runs; released as soon as it ends, so that a second pass's
+    /// decoder never coexists with this one's frame pools (bounded memory).
+    private final class Holder: @unchecked Sendable {
+        var decoder: VideoDecoder?
+        var warnings: [String] = []
+        init(_ decoder: VideoDecoder) { self.decoder = decoder }
+    }
+
     private let queue: BoundedQueue<Item>
     private let thread: Thread
     private let finished = DispatchSemaphore(value: 0)
+    private let holder: Holder
 
     init(decoder: VideoDecoder, sampler: FrameSampler, capacity: Int, cancellation: CancellationFlag) {
         let queue = BoundedQueue<Item>(capacity: capacity)
         self.queue = queue
-        let box = UncheckedBox((decoder, sampler))
+        let holder = Holder(decoder)
+        self.holder = holder
+        let box = UncheckedBox(sampler)
         let finished = self.finished
         thread = Thread {
-            var (decoder, sampler) = box.value
+            var sampler = box.value
+            let decoder = holder.decoder!
             defer {
+                holder.warnings = decoder.warnings
+                holder.decoder = nil
                 queue.close()
                 finished.signal()
             }
@@ -58,5 +72,11 @@ final class FrameSource: @unchecked Sendable {
         queue.close()
         finished.wait()
         finished.signal()
+    }
+
+    /// What the decoder reported (truncation, damaged packets). Complete once `stop()` returned.
+    var warnings: [String] {
+        stop()
+        return holder.warnings
     }
 }

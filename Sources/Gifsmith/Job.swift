@@ -34,56 +34,78 @@ struct Job {
         if cancellation.isCancelled { throw GifsmithError.cancelled }
     }
 
-    // MARK: Global palette: two passes, converted frames kept on disk in between.
+    // MARK: Global palette: two passes.
 
-    func runGlobal(_ source: FrameSource) throws -> Stats {
-        let spill = try SpillFile(size: outputSize)
+    /// Pass 1 gathers every frame's colours; pass 2 maps and writes. Between them the converted
+    /// frames wait in an unlinked temporary file, or, when `reopen` is given, pass 2 decodes and
+    /// converts the input again (same decoder, same sampler: the same frames).
+    func runGlobal(_ source: FrameSource, reopen: (() throws -> FrameSource)?) throws -> Stats {
+        let spill: SpillFile? = reopen == nil ? try SpillFile(size: outputSize) : nil
         var spans: [(Int64, Int64)] = []
-        let histograms = WorkerLocal(count: workers) { ColorHistogram() }
-
-        while true {
-            try checkCancelled()
-            let batch = try source.next(batchSize)
-            if batch.isEmpty { break }
-            let converted = Slots<RGBImage>(count: batch.count)
-            try parallelFor(batch.count, workers: workers) { i, w in
-                let image = try backend.convert(batch[i].frame, plan: plans.plan(for: batch[i].frame))
-                try histograms.with(w) { try backend.accumulateHistogram(image, into: &$0) }
-                converted[i] = image
+        let palette: Palette
+        do {
+            // Scoped so that the histograms (8 MB each) are freed before the second pass.
+            let histograms = WorkerLocal(count: workers) { ColorHistogram() }
+            while true {
+                try checkCancelled()
+                let batch = try source.next(batchSize)
+                if batch.isEmpty { break }
+                let converted = Slots<RGBImage>(count: batch.count)
+                try parallelFor(batch.count, workers: workers) { i, w in
+                    let image = try backend.convert(batch[i].frame, plan: plans.plan(for: batch[i].frame))
+                    try histograms.with(w) { try backend.accumulateHistogram(image, into: &$0) }
+                    if spill != nil { converted[i] = image }
+                }
+                for (i, t) in batch.enumerated() {
+                    try spill?.append(converted[i]!)
+                    spans.append((t.start, t.end))
+                }
+                progress(.progress(phase: .analyse, done: spans.count, total: total))
             }
-            for (i, t) in batch.enumerated() {
-                try spill.append(converted[i]!)
-                spans.append((t.start, t.end))
-            }
-            progress(.progress(phase: .analyse, done: spans.count, total: total))
+            guard !spans.isEmpty else { return Stats() }
+            source.stop()
+            var histogram = ColorHistogram()
+            histograms.forEach { histogram.merge($0) }
+            palette = try MedianCut.palette(from: histogram, maxColors: visibleColors)
         }
-        guard !spans.isEmpty else { return Stats() }
-
-        var histogram = ColorHistogram()
-        histograms.forEach { histogram.merge($0) }
-        let palette = try MedianCut.palette(from: histogram, maxColors: visibleColors)
         let mapper = PaletteMapper(palette: palette)
 
+        let again = try reopen?()
+        defer { again?.stop() }
         let writer = try makeWriter(globalPalette: palette)
         var delays = DelayScheduler()
         var previous: GIFFrameInput?
         var stats = Stats(paletteColors: palette.count)
         while true {
             try checkCancelled()
+            // Either converted frames from the temporary file, or decoded frames to convert now.
             var images: [RGBImage] = []
-            while images.count < batchSize, let image = try spill.next() { images.append(image) }
-            if images.isEmpty { break }
-            let mapped = Slots<IndexedImage>(count: images.count)
-            try parallelFor(images.count, workers: workers) { i, _ in
-                mapped[i] = try backend.map(images[i], mapper: mapper, dither: options.dither)
+            var frames: [TimedFrame] = []
+            if let again {
+                frames = try again.next(batchSize)
+            } else if let spill {
+                while images.count < batchSize, let image = try spill.next() { images.append(image) }
+            }
+            let count = max(images.count, frames.count)
+            if count == 0 { break }
+            guard stats.frames + count <= spans.count else {
+                throw GifsmithError.internal("the second decoding pass produced more frames than the first")
+            }
+            let mapped = Slots<IndexedImage>(count: count)
+            try parallelFor(count, workers: workers) { i, _ in
+                let image = images.isEmpty ? try backend.convert(frames[i].frame, plan: plans.plan(for: frames[i].frame)) : images[i]
+                mapped[i] = try backend.map(image, mapper: mapper, dither: options.dither)
             }
             var inputs: [GIFFrameInput] = []
-            for i in 0..<images.count {
+            for i in 0..<count {
                 let (start, end) = spans[stats.frames + i]
                 let delay = delays.delay(fromMicroseconds: start, toMicroseconds: end)
                 inputs.append(GIFFrameInput(image: mapped[i]!, palette: palette, usesGlobalPalette: true, delayCentiseconds: delay))
             }
             try encodeAndWrite(inputs, previous: &previous, writer: writer, stats: &stats)
+        }
+        guard stats.frames == spans.count else {
+            throw GifsmithError.internal("the second decoding pass produced \(stats.frames) frames, the first \(spans.count)")
         }
         try writer.finish()
         return stats

@@ -57,8 +57,8 @@ public final class Transcoder: Sendable {
     private func run(input: String, output: String, cancellation: CancellationFlag, progress: @escaping (TranscodeEvent) -> Void) throws -> TranscodeResult {
         let began = Date()
         try options.validate()
-        let decoder = try VideoDecoder(path: input)
-        let info = decoder.info
+        var decoder: VideoDecoder? = try VideoDecoder(path: input)
+        let info = decoder!.info
 
         // Geometry is checked before any decoding, so an impossible crop fails at once.
         let source = PixelSize(width: info.width, height: info.height)
@@ -69,13 +69,18 @@ public final class Transcoder: Sendable {
         defer { sink.abandon() }
         progress(.started(input: info, output: outputSize, crop: crop))
 
-        if let start = options.start, start > 0 {
-            try decoder.seek(toMicroseconds: Int64((start * 1_000_000).rounded()))
-        }
         let rate = options.fps
-        let frames = FrameSource(decoder: decoder, sampler: FrameSampler(start: options.start, duration: options.duration, rate: rate),
-                                 capacity: batchSize * 2, cancellation: cancellation)
+        let sampler = FrameSampler(start: options.start, duration: options.duration, rate: rate)
+        let frames = try openFrames(decoder!, sampler: sampler, cancellation: cancellation)
+        decoder = nil  // the frame source owns it now, and frees it when its thread ends
         defer { frames.stop() }
+        // A global palette needs a second pass over the frames. Converted frames wait in a
+        // temporary file when they are smaller than what decoding them again costs; at (near) full
+        // size, decoding the file a second time is cheaper than writing and reading 6 MB a frame.
+        var reopen: (() throws -> FrameSource)?
+        if Self.isRegularFile(input), 2 * outputSize.width * outputSize.height >= info.width * info.height {
+            reopen = { [self] in try openFrames(VideoDecoder(path: input), sampler: sampler, cancellation: cancellation) }
+        }
         let total = Self.estimatedFrames(info: info, options: options, rate: rate)
         let plans = PlanCache(crop: crop, output: outputSize, filter: options.filter)
 
@@ -83,7 +88,7 @@ public final class Transcoder: Sendable {
                       progress: progress, total: total)
         let stats: Job.Stats
         switch options.paletteMode {
-        case .global: stats = try job.runGlobal(frames)
+        case .global: stats = try job.runGlobal(frames, reopen: reopen)
         case .perFrame: stats = try job.runPerFrame(frames)
         }
         if stats.frames == 0 {
@@ -91,7 +96,7 @@ public final class Transcoder: Sendable {
         }
         try sink.commit()
 
-        let warnings = decoder.warnings
+        let warnings = frames.warnings
         for w in warnings { progress(.warning(w)) }
         let result = TranscodeResult(
             output: output, frames: stats.frames, width: outputSize.width, height: outputSize.height,
@@ -99,6 +104,20 @@ public final class Transcoder: Sendable {
             warnings: warnings, elapsedSeconds: Date().timeIntervalSince(began), backend: backend.name)
         progress(.finished(result))
         return result
+    }
+
+    /// Positions a decoder at the trim start and starts its decoding thread.
+    private func openFrames(_ decoder: VideoDecoder, sampler: FrameSampler, cancellation: CancellationFlag) throws -> FrameSource {
+        if let start = options.start, start > 0 {
+            try decoder.seek(toMicroseconds: Int64((start * 1_000_000).rounded()))
+        }
+        return FrameSource(decoder: decoder, sampler: sampler, capacity: batchSize, cancellation: cancellation)
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        guard path != "-", path != "pipe:0" else { return false }
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     private func resolveCrop(source: PixelSize) throws -> PixelRect {

@@ -183,6 +183,20 @@ final class ConvertEndToEndTests: XCTestCase {
         XCTAssertEqual(piped.stdout, try Data(contentsOf: URL(fileURLWithPath: gif)))
     }
 
+    /// A global palette's second pass either decodes the file again (full size, regular file) or
+    /// reads converted frames back from a temporary file (a pipe): both give the same bytes.
+    func testSecondPassByRedecodeEqualsSecondPassFromSpill() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=240x160:rate=10:duration=1", ["-pix_fmt", "yuv420p"])
+        let fromFile = dir.file("file.gif")
+        XCTAssertEqual(try gifsmith(["convert", clip, "-o", fromFile, "--quiet"]).status, 0)
+        let piped = try gifsmith(["convert", "-", "-o", "-", "--quiet"], stdin: try Data(contentsOf: URL(fileURLWithPath: clip)))
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(piped.stdout, try Data(contentsOf: URL(fileURLWithPath: fromFile)))
+        XCTAssertEqual(try decodeWithFFmpeg(fromFile).frames.count, 10)
+    }
+
     /// --json prints one JSON object a line: started, progress, finished.
     func testJSONProgressLines() throws {
         let dir = try Scratch()
