@@ -382,6 +382,10 @@ public final class VideoDecoder: @unchecked Sendable {
             if ts != noPTS { stamps.append(ts) }
         }
         stamps.sort()
+        // Packets come in decode order: with B-frames the last few presentation times of the
+        // window belong to packets not read yet, which would look like a gap. Reordering never
+        // reaches back more than 16 frames, so the top 16 stamps are left out.
+        if stamps.count > 24 { stamps.removeLast(16) }
         var deltas: [Int64] = []
         for i in 1..<max(1, stamps.count) where stamps[i] > stamps[i - 1] {
             deltas.append(stamps[i] - stamps[i - 1])
