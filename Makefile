@@ -1,8 +1,13 @@
 # Gifsmith: the two commands of README.md, plus helpers.
 SWIFT ?= swift
+SHELL := /bin/bash
 RELEASE_BIN = .build/release/gifsmith
 
-.PHONY: all build demo test bench sample clean
+# The CPU==Vulkan tests run on Mesa's lavapipe (no GPU needed), once per SIMD width so that
+# different subgroup sizes are covered.
+LAVAPIPE = VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
+
+.PHONY: all build demo test validate bench sample clean
 
 all: build
 
@@ -20,7 +25,15 @@ demo: build
 test:
 	scripts/bootstrap.sh --test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(LAVAPIPE) LP_NATIVE_VECTOR_WIDTH=256 $(SWIFT) test --skip-build
+	$(LAVAPIPE) LP_NATIVE_VECTOR_WIDTH=128 $(SWIFT) test --skip-build --filter "GifsmithVulkanTests|BackendTests"
+
+# The Vulkan tests under the Khronos validation layer: any message it prints fails the run.
+validate:
+	scripts/bootstrap.sh --validate
+	$(SWIFT) build --build-tests
+	set -o pipefail; $(LAVAPIPE) VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation $(SWIFT) test --skip-build --filter "GifsmithVulkanTests|BackendTests" 2>&1 | tee .build/validate.log
+	@! grep -E "Validation (Error|Warning)" .build/validate.log
 
 # Speed and quality against FFmpeg on the same clips (see Benchmarks/README.md).
 bench: build

@@ -33,7 +33,7 @@ let package = Package(
         // GIF89a: LZW, frame optimiser, writer, and a reader for checks.
         .target(name: "GifsmithGIF", dependencies: ["GifsmithCore"]),
         // The library face: Transcoder (pipeline, threading, progress).
-        .target(name: "Gifsmith", dependencies: ["GifsmithCore", "GifsmithMedia", "GifsmithGIF"]),
+        .target(name: "Gifsmith", dependencies: ["GifsmithCore", "GifsmithMedia", "GifsmithGIF", "GifsmithVulkan"]),
         // Vulkan compute: the pixel stages on the GPU, byte-identical to the CPU backend.
         .target(name: "GifsmithVulkan", dependencies: ["GifsmithCore", "CVulkan"], plugins: ["ShaderCompiler"]),
         // The CLI: a thin shell.
@@ -45,8 +45,8 @@ let package = Package(
         .testTarget(name: "GifsmithCoreTests", dependencies: ["GifsmithCore"]),
         .testTarget(name: "GifsmithGIFTests", dependencies: ["GifsmithGIF", "GifsmithCore"]),
         .testTarget(name: "GifsmithMediaTests", dependencies: ["GifsmithMedia", "GifsmithCore"]),
-        .testTarget(name: "GifsmithTests", dependencies: ["Gifsmith", "GifsmithGIF", "GifsmithMedia", "GifsmithCore"]),
-        .testTarget(name: "GifsmithVulkanTests", dependencies: ["GifsmithVulkan", "GifsmithCore"]),
+        .testTarget(name: "GifsmithTests", dependencies: ["Gifsmith", "GifsmithGIF", "GifsmithMedia", "GifsmithCore", "GifsmithVulkan"]),
+        .testTarget(name: "GifsmithVulkanTests", dependencies: ["GifsmithVulkan", "GifsmithCore", "GifsmithMedia"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,6 +8,7 @@
 // Byte i of a packed array (a macro: GLSL cannot pass a buffer to a function).
 #define BYTE_AT(words, i) (((words)[(i) >> 2] >> (((i) & 3u) << 3)) & 255u)
 
+// Needs the local size declared before this file is included.
 // The linear invocation index of a 1-D launch that may be folded into a 2-D grid (a dispatch
 // has at most 65535 groups per axis). Results never depend on how it is folded.
 uint linearInvocation() {

@@ -69,12 +69,14 @@ public struct ConvertOptions: Sendable, Hashable {
     public var optimize: Bool
     /// Worker threads for the pixel stages and LZW; 0 = one per core.
     public var threads: Int
+    /// CPU or Vulkan for the pixel stages (the output is the same either way).
+    public var backend: BackendChoice
 
     public init(
         width: Int? = nil, height: Int? = nil, crop: PixelRect? = nil, cropAspect: AspectRatio? = nil,
         fps: FrameRate? = nil, start: Double? = nil, duration: Double? = nil, colors: Int = 256,
         dither: Dither = Dither(.sierra24a), paletteMode: PaletteMode = .global, loop: LoopMode = .forever,
-        filter: ScaleFilter = .bicubic, optimize: Bool = true, threads: Int = 0
+        filter: ScaleFilter = .bicubic, optimize: Bool = true, threads: Int = 0, backend: BackendChoice = .auto
     ) {
         self.width = width
         self.height = height
@@ -90,6 +92,7 @@ public struct ConvertOptions: Sendable, Hashable {
         self.filter = filter
         self.optimize = optimize
         self.threads = threads
+        self.backend = backend
     }
 
     /// Checks what can be checked without the source; geometry against the frame is checked later.

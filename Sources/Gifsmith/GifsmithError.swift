@@ -11,6 +11,8 @@ public enum GifsmithError: Error, CustomStringConvertible {
     case gif(GIFError)
     case noFrames(String)
     case output(String)
+    /// `--backend vulkan` (or a given `--device`) cannot be used.
+    case backendUnavailable(String)
     case cancelled
     case `internal`(String)
 
@@ -21,7 +23,8 @@ public enum GifsmithError: Error, CustomStringConvertible {
         case inputMissing
         /// The input exists but is not usable video (empty, corrupt, not media, no frames).
         case badInput
-        /// The codec or format is not supported by this FFmpeg.
+        /// The codec or format is not supported by this FFmpeg, or the Vulkan backend that was
+        /// asked for cannot be used.
         case unsupported
         /// The output cannot be written.
         case output
@@ -42,6 +45,7 @@ public enum GifsmithError: Error, CustomStringConvertible {
         case .gif: return .internal
         case .noFrames: return .badInput
         case .output: return .output
+        case .backendUnavailable: return .unsupported
         case .cancelled: return .cancelled
         case .internal: return .internal
         }
@@ -49,7 +53,7 @@ public enum GifsmithError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .invalidOption(m), let .invalidGeometry(m), let .noFrames(m), let .output(m): return m
+        case let .invalidOption(m), let .invalidGeometry(m), let .noFrames(m), let .output(m), let .backendUnavailable(m): return m
         case let .media(e): return e.description
         case let .gif(e): return e.description
         case .cancelled: return "cancelled; no output was written"

@@ -13,7 +13,8 @@ struct Job {
         var paletteColors = 0
     }
 
-    let transcoder: Transcoder
+    let options: ConvertOptions
+    let backend: any PixelBackend
     let sink: OutputSink
     let outputSize: PixelSize
     let plans: PlanCache
@@ -21,8 +22,6 @@ struct Job {
     let progress: (TranscodeEvent) -> Void
     let total: Int?
 
-    private var options: ConvertOptions { transcoder.options }
-    private var backend: any PixelBackend { transcoder.backend }
     private var workers: Int { options.threads > 0 ? options.threads : max(1, ProcessInfo.processInfo.activeProcessorCount) }
     private var batchSize: Int { max(2, workers * 2) }
 

@@ -2,6 +2,7 @@ import Foundation
 import GifsmithCore
 import GifsmithGIF
 import GifsmithMedia
+import GifsmithVulkan
 
 /// Converts one video (or still image) into an animated GIF.
 ///
@@ -17,9 +18,10 @@ import GifsmithMedia
 /// when complete.
 public final class Transcoder: Sendable {
     public let options: ConvertOptions
-    public let backend: any PixelBackend
+    /// A backend given by the caller; nil chooses one per `options.backend` at each run.
+    public let backend: (any PixelBackend)?
 
-    public init(options: ConvertOptions = ConvertOptions(), backend: any PixelBackend = CPUBackend()) {
+    public init(options: ConvertOptions = ConvertOptions(), backend: (any PixelBackend)? = nil) {
         self.options = options
         self.backend = backend
     }
@@ -32,8 +34,21 @@ public final class Transcoder: Sendable {
         cancellation: CancellationFlag? = nil,
         progress: ((TranscodeEvent) -> Void)? = nil
     ) throws -> TranscodeResult {
+        let cancellation = cancellation ?? CancellationFlag()
+        let progress = progress ?? { _ in }
         do {
-            return try run(input: input, output: output, cancellation: cancellation ?? CancellationFlag(), progress: progress ?? { _ in })
+            try options.validate()
+            let resolved = try backend.map { ResolvedBackend(backend: $0, warning: nil, mayFallBack: false) }
+                ?? ResolvedBackend.resolve(options.backend)
+            if let warning = resolved.warning { progress(.warning(warning)) }
+            do {
+                return try run(input: input, output: output, backend: resolved.backend, cancellation: cancellation, progress: progress)
+            } catch let error as VulkanError where resolved.mayFallBack {
+                // auto chose a GPU and it failed mid-job (device lost, out of memory): the CPU gives
+                // the same bytes, so start again there.
+                progress(.warning("the Vulkan device failed (\(error)); starting again on the CPU backend"))
+                return try run(input: input, output: output, backend: CPUBackend(), cancellation: cancellation, progress: progress)
+            }
         } catch {
             throw GifsmithError.wrap(error)
         }
@@ -54,9 +69,9 @@ public final class Transcoder: Sendable {
     /// Frames handled per parallel step: enough to keep every worker busy.
     private var batchSize: Int { max(2, workers * 2) }
 
-    private func run(input: String, output: String, cancellation: CancellationFlag, progress: @escaping (TranscodeEvent) -> Void) throws -> TranscodeResult {
+    private func run(input: String, output: String, backend: any PixelBackend, cancellation: CancellationFlag,
+                     progress: @escaping (TranscodeEvent) -> Void) throws -> TranscodeResult {
         let began = Date()
-        try options.validate()
         var decoder: VideoDecoder? = try VideoDecoder(path: input)
         let info = decoder!.info
 
@@ -84,7 +99,7 @@ public final class Transcoder: Sendable {
         let total = Self.estimatedFrames(info: info, options: options, rate: rate)
         let plans = PlanCache(crop: crop, output: outputSize, filter: options.filter)
 
-        let job = Job(transcoder: self, sink: sink, outputSize: outputSize, plans: plans, cancellation: cancellation,
+        let job = Job(options: options, backend: backend, sink: sink, outputSize: outputSize, plans: plans, cancellation: cancellation,
                       progress: progress, total: total)
         let stats: Job.Stats
         switch options.paletteMode {

@@ -65,6 +65,12 @@ struct Convert: ParsableCommand {
     @Option(help: "Worker threads; 0 = one per core.")
     var threads: Int = 0
 
+    @Option(help: "Pixel stages on: auto (a GPU if there is one, else the CPU), cpu, or vulkan. Same bytes either way.")
+    var backend: String = "auto"
+
+    @Option(help: "Vulkan device index (see `gifsmith devices`); implies --backend vulkan.")
+    var device: Int?
+
     @Flag(help: "Print progress and the result as JSON lines (on stdout, or stderr when -o -).")
     var json = false
 
@@ -136,6 +142,11 @@ struct Convert: ParsableCommand {
             o.loop = .count(n)
         }
         o.optimize = !noOptimize
+        guard let choice = BackendChoice(parsing: backend, device: device), !(backend == "cpu" && device != nil) else {
+            throw GifsmithError.invalidOption(backend == "cpu" ? "--device needs --backend vulkan or auto, not cpu"
+                                                               : "--backend '\(backend)' is not one of auto, cpu, vulkan")
+        }
+        o.backend = choice
         try o.validate()
         return o
     }

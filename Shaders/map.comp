@@ -1,0 +1,50 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Declared before the includes: they use gl_WorkGroupSize.
+layout(local_size_x = 64) in;
+// Map, dither `none` and `bayer`: DitherKernel.plain and DitherKernel.bayer, one invocation per
+// four pixels (twelve source bytes are three whole words, four indices one word, so every
+// invocation reads and writes whole words and needs no atomics).
+//
+// Bindings: 0 the packed RGB image (3 bytes a pixel, rows unpadded), 1 the PaletteMapper
+// arrays (see include/palette.glsl), 2 the packed index image (1 byte a pixel).
+
+#include "bytes.glsl"
+#include "dither.glsl"
+
+
+layout(std430, binding = 0) readonly buffer Source { uint src[]; };
+layout(std430, binding = 1) readonly buffer Mapper { uint mapper[]; };
+layout(std430, binding = 2) writeonly buffer Indices { uint dst[]; };
+
+layout(push_constant) uniform Parameters {
+    uint width;
+    uint pixelCount;
+    uint candidateBase;
+    // Bayer scale 0...5 (clamped on the host), or −1 for no dither.
+    int bayerScale;
+};
+
+#include "palette.glsl"
+
+void main() {
+    uint word = linearInvocation();
+    uint first = word * 4u;
+    if (first >= pixelCount) return;
+    uint packed = 0u;
+    for (uint j = 0u; j < 4u; j++) {
+        uint p = first + j;
+        if (p >= pixelCount) break;
+        int o = 0;
+        if (bayerScale >= 0) {
+            uint x = p % width, y = p / width;
+            o = bayerOffset(int((y & 7u) << 3 | (x & 7u)), bayerScale);
+        }
+        uint i = 3u * p;
+        int r = clamp255(int(BYTE_AT(src, i)) + o);
+        int g = clamp255(int(BYTE_AT(src, i + 1u)) + o);
+        int b = clamp255(int(BYTE_AT(src, i + 2u)) + o);
+        packed |= lookup(r, g, b) << (8u * j);
+    }
+    dst[word] = packed;
+}

@@ -1,0 +1,67 @@
+import GifsmithCore
+
+extension VulkanBackend {
+    /// Maps every pixel to a palette index with `dither`: DitherKernel on the device. `none`
+    /// and `bayer` run map.comp (four pixels an invocation); error diffusion runs diffuse.comp
+    /// in one workgroup.
+    public func map(_ image: RGBImage, mapper: PaletteMapper, dither: Dither) throws -> IndexedImage {
+        let w = image.width, h = image.height
+        let n = w * h
+        if n == 0 { return IndexedImage(width: w, height: h, indices: []) }
+        let indices: [UInt8] = try withContext { context in
+            let tables = try mapperTables(mapper, context: context)
+            let source = try context.tensor("map.source", bytes: 3 * n, role: .upload)
+            let outputBytes = divideRoundingUp(n, 4) * 4
+            let output = try context.tensor("map.output", bytes: outputBytes, role: .download)
+            image.pixels.withUnsafeBytes { source.bytes.copyMemory(from: $0.baseAddress!, byteCount: 3 * n) }
+            try source.flushHostWrites()
+
+            switch dither.method {
+            case .none, .bayer:
+                let set = try context.set(mapAlgorithm)
+                set.bind([source, tables.tensor, output])
+                let scale = dither.method == .bayer ? Int32(min(max(dither.bayerScale, 0), 5)) : -1
+                let push = [UInt32(w), UInt32(n), tables.candidateBase, UInt32(bitPattern: scale)]
+                try context.sequence.run { r in
+                    r.upload(source, bytes: 3 * n)
+                    r.barrier()
+                    try r.dispatch(set, groups: divideRoundingUp(divideRoundingUp(n, 4), pixelGroupSize), push: push)
+                    r.barrier()
+                    r.download(output, bytes: outputBytes)
+                    r.hostBarrier()
+                }
+            case .floydSteinberg, .sierra24a, .atkinson:
+                let method = dither.method == .floydSteinberg ? 0 : dither.method == .sierra24a ? 1 : 2
+                let group = diffusionGroupSize(height: h)
+                let algorithm = try diffusionAlgorithm(method: method, groupSize: group)
+                let accumulators = try context.tensor("map.accumulators", bytes: (group + 2) * w * 3 * 4, role: .device)
+                let set = try context.set(algorithm)
+                set.bind([source, tables.tensor, output, accumulators])
+                let push = [UInt32(w), UInt32(h), tables.candidateBase, tables.paletteBase, tables.limitBase]
+                try context.sequence.run { r in
+                    r.upload(source, bytes: 3 * n)
+                    r.zero(output, bytes: outputBytes)
+                    r.zero(accumulators, bytes: (group + 2) * w * 3 * 4)
+                    r.barrier()
+                    try r.dispatch(set, groups: 1, push: push)
+                    r.barrier()
+                    r.download(output, bytes: outputBytes)
+                    r.hostBarrier()
+                }
+            }
+            try output.invalidateForHost()
+            return [UInt8](UnsafeBufferPointer(start: output.bytes.assumingMemoryBound(to: UInt8.self), count: n))
+        }
+        return IndexedImage(width: w, height: h, indices: indices)
+    }
+
+    /// Rows the diffusion workgroup runs at once: enough for the whole frame where the device
+    /// allows (then it is the plain skewed wavefront), a power of two from 32 to 256.
+    func diffusionGroupSize(height: Int) -> Int {
+        if let forced = options.diffusionGroupSize { return forced }
+        let limit = min(Int(manager.limits.maxComputeWorkGroupSize.0), Int(manager.limits.maxComputeWorkGroupInvocations))
+        var size = 32
+        while size < height && size < 256 { size *= 2 }
+        return max(1, min(size, limit))
+    }
+}

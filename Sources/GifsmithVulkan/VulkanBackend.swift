@@ -1,0 +1,119 @@
+import CVulkan
+import Foundation
+import GifsmithCore
+
+/// The pixel stages on a Vulkan device: GLSL compute shaders (Shaders/) that mirror the CPU
+/// kernels line by line, so every result is byte-identical to `CPUBackend`'s.
+///
+/// Thread-safe: each call takes a context (command buffer, fence, buffers) from a pool, so
+/// calls from several threads run at the same time, each frame with its own buffers; the
+/// device overlaps their transfers and dispatches. Tables shared between frames (a plan's
+/// filters, a palette's search structure) are uploaded once and cached.
+public final class VulkanBackend: PixelBackend, @unchecked Sendable {
+    /// Knobs for tests and benchmarks; the defaults are what the product uses.
+    struct Options {
+        /// Stage every upload and download through a host buffer even where the device memory
+        /// could be mapped, as on a discrete GPU without resizable BAR.
+        var forceStaging = false
+        /// Workgroup size of the error-diffusion shader; nil picks one per frame height.
+        var diffusionGroupSize: Int?
+    }
+
+    /// "vulkan: <device name>".
+    public let name: String
+    /// The device in use.
+    public let device: VulkanDeviceInfo
+
+    let manager: Manager
+    let options: Options
+    private let contexts: ContextPool
+    let mapAlgorithm: Algorithm
+    let histogramAlgorithm: Algorithm
+    let compactAlgorithm: Algorithm
+    let rowsAlgorithm: Algorithm
+    let pixelsAlgorithm: Algorithm
+
+    private let cacheLock = NSLock()
+    private var diffusionAlgorithms: [Int: Algorithm] = [:]
+    private var plans: [ConvertPlan] = []
+    private var mappers: [MapperTables] = []
+
+    /// Opens device `deviceIndex` (the order of `VulkanDevices.list()`) and builds the pipelines.
+    /// - Throws: `VulkanError` (`noLoader`, `noDevice`, `deviceIndexOutOfRange`, …).
+    public convenience init(deviceIndex: Int) throws {
+        try self.init(deviceIndex: deviceIndex, options: Options())
+    }
+
+    init(deviceIndex: Int, options: Options) throws {
+        let manager = try Manager(deviceIndex: deviceIndex)
+        self.manager = manager
+        self.options = options
+        device = manager.info
+        name = "vulkan: \(manager.info.name)"
+        mapAlgorithm = try Algorithm(manager: manager, shader: "map", bindings: 3, pushConstantBytes: 16)
+        histogramAlgorithm = try Algorithm(manager: manager, shader: "histogram", bindings: 3, pushConstantBytes: 4)
+        compactAlgorithm = try Algorithm(manager: manager, shader: "histogramCompact", bindings: 3, pushConstantBytes: 0)
+        rowsAlgorithm = try Algorithm(manager: manager, shader: "convertRows", bindings: 3, pushConstantBytes: 24)
+        pixelsAlgorithm = try Algorithm(manager: manager, shader: "convertPixels", bindings: 4, pushConstantBytes: 0)
+        let forceStaging = options.forceStaging
+        contexts = ContextPool { try FrameContext(manager: manager, forceStaging: forceStaging) }
+    }
+
+    func withContext<T>(_ body: (FrameContext) throws -> T) throws -> T {
+        try contexts.with(body)
+    }
+
+    // MARK: Caches
+
+    /// The error-diffusion pipeline for a method (0 floyd-steinberg, 1 sierra-2-4a, 2 atkinson)
+    /// and workgroup size.
+    func diffusionAlgorithm(method: Int, groupSize: Int) throws -> Algorithm {
+        let key = method << 16 | groupSize
+        return try cacheLock.withLock {
+            if let a = diffusionAlgorithms[key] { return a }
+            let a = try Algorithm(manager: manager, shader: "diffuse", bindings: 4, pushConstantBytes: 20,
+                                  specialization: [UInt32(groupSize), UInt32(method)])
+            diffusionAlgorithms[key] = a
+            return a
+        }
+    }
+
+    /// The uploaded tables of `plan` (a few recent plans are kept).
+    func convertPlan(_ plan: ScalePlan, context: FrameContext) throws -> ConvertPlan {
+        let key = ConvertPlan.Key(plan)
+        return try cacheLock.withLock {
+            if let i = plans.firstIndex(where: { $0.key == key }) {
+                let p = plans.remove(at: i)
+                plans.append(p)
+                return p
+            }
+            let p = try ConvertPlan(plan, context: context)
+            plans.append(p)
+            if plans.count > 4 { plans.removeFirst() }
+            return p
+        }
+    }
+
+    /// The uploaded search structure of `mapper` (a few recent mappers are kept; with a global
+    /// palette every frame hits the same one).
+    func mapperTables(_ mapper: PaletteMapper, context: FrameContext) throws -> MapperTables {
+        try cacheLock.withLock {
+            if let i = mappers.firstIndex(where: { $0.mapper === mapper }) {
+                let m = mappers.remove(at: i)
+                mappers.append(m)
+                return m
+            }
+            let m = try MapperTables(mapper, context: context)
+            mappers.append(m)
+            if mappers.count > 8 { mappers.removeFirst() }
+            return m
+        }
+    }
+}
+
+/// `(n + d − 1) / d` for n ≥ 0, d > 0.
+@inline(__always)
+func divideRoundingUp(_ n: Int, _ d: Int) -> Int { (n + d - 1) / d }
+
+/// Workgroup size of the per-pixel shaders (`local_size_x` in their source).
+let pixelGroupSize = 64

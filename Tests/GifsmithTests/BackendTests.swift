@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+
+/// `--backend`: Vulkan and CPU give the same file; an unusable Vulkan is a clear error (forced)
+/// or a silent CPU (auto).
+final class BackendTests: XCTestCase {
+    /// lavapipe, Mesa's software Vulkan device, when installed: the device CI tests on.
+    private var lavapipe: [String: String]? {
+        let icd = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"
+        guard FileManager.default.fileExists(atPath: icd) else { return nil }
+        var env = ProcessInfo.processInfo.environment
+        env["VK_ICD_FILENAMES"] = icd
+        return env
+    }
+
+    private func convert(_ args: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+        try runProcess(gifsmithBinary, ["convert"] + args + ["--quiet"], environment: environment)
+    }
+
+    /// End to end, every dither and both palette modes: `--backend vulkan` writes the bytes
+    /// `--backend cpu` writes, with a crop and a scale so every stage is exercised.
+    func testVulkanFileEqualsCPUFile() throws {
+        guard let env = lavapipe else { throw XCTSkip("mesa-vulkan-drivers (lavapipe) is not installed") }
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=160x120:rate=10:duration=0.5", ["-pix_fmt", "yuv420p"])
+        for dither in ["none", "bayer", "floyd-steinberg", "sierra-2-4a", "atkinson"] {
+            for palette in ["global", "per-frame"] {
+                let common = [clip, "--crop", "150x100+3+7", "--width", "97", "--dither", dither, "--palette", palette, "--colors", "17"]
+                let cpu = dir.file("cpu.gif"), gpu = dir.file("vulkan.gif")
+                let a = try convert(common + ["-o", cpu, "--backend", "cpu"])
+                XCTAssertEqual(a.status, 0, a.stderr)
+                let b = try convert(common + ["-o", gpu, "--backend", "vulkan"], environment: env)
+                XCTAssertEqual(b.status, 0, b.stderr)
+                XCTAssertEqual(try sha256(gpu), try sha256(cpu), "\(dither) \(palette)")
+            }
+        }
+    }
+
+    func testForcedVulkanWithoutDriverFailsCleanly() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=64x48:rate=5:duration=0.4", ["-pix_fmt", "yuv420p"])
+        var env = ProcessInfo.processInfo.environment
+        env["VK_ICD_FILENAMES"] = dir.file("no-such-icd.json")
+        let out = dir.file("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let r = try convert([clip, "-o", out + "/x.gif", "--backend", "vulkan"], environment: env)
+        XCTAssertEqual(r.status, 69, r.stderr)
+        XCTAssertTrue(r.stderr.contains("Vulkan"), r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [])
+
+        // auto without a driver is simply the CPU backend.
+        let auto = try convert([clip, "-o", out + "/y.gif"], environment: env)
+        XCTAssertEqual(auto.status, 0, auto.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/y.gif"))
+    }
+
+    func testBackendOptionSpellings() throws {
+        let r = try convert(["x.mp4", "-o", "x.gif", "--backend", "gpu"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("--backend 'gpu'"), r.stderr)
+    }
+
+    /// `devices` names lavapipe as a CPU-type device that auto does not pick.
+    func testDevicesListsLavapipeAndExplainsAuto() throws {
+        guard let env = lavapipe else { throw XCTSkip("mesa-vulkan-drivers (lavapipe) is not installed") }
+        let r = try runProcess(gifsmithBinary, ["devices", "--json"], environment: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any]
+        let devices = report?["devices"] as? [[String: Any]] ?? []
+        XCTAssertTrue(devices.contains { ($0["type"] as? String) == "cpu" && ($0["name"] as? String ?? "").contains("llvmpipe") }, r.text)
+        XCTAssertNil(report?["autoDevice"] as? Int)
+        XCTAssertTrue((report?["autoReason"] as? String ?? "").contains("no GPU"), r.text)
+    }
+}

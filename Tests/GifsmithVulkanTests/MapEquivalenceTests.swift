@@ -1,0 +1,100 @@
+import XCTest
+import GifsmithCore
+@testable import GifsmithVulkan
+
+/// map + dither on Vulkan equals DitherKernel byte for byte, for every dither.
+final class MapEquivalenceTests: XCTestCase {
+    /// 1×1, 1×N, N×1, widths that are not a multiple of 4 or of any workgroup size, and one
+    /// frame taller than the largest diffusion workgroup (several bands).
+    static let sizes = [(1, 1), (1, 9), (9, 1), (67, 5), (5, 41), (45, 31), (130, 3), (3, 300)]
+    static let dithers: [Dither] = [Dither(.none), Dither(.bayer, bayerScale: 0), Dither(.bayer, bayerScale: 2),
+                                    Dither(.bayer, bayerScale: 5), Dither(.bayer, bayerScale: 9),
+                                    Dither(.floydSteinberg), Dither(.sierra24a), Dither(.atkinson)]
+
+    /// Image kinds × palette sizes 2, 17, 256 × every dither × every size.
+    private func checkAll(_ backend: VulkanBackend, sizes: [(Int, Int)], seed: UInt64) throws {
+        var rng = TestRNG(seed)
+        var cases = 0
+        for (w, h) in sizes {
+            let images = [Images.noise(w, h, &rng), Images.smooth(w, h, &rng)]
+            for (k, image) in images.enumerated() {
+                var palettes = [Images.randomPalette(2, &rng), Images.randomPalette(17, &rng), Images.randomPalette(256, &rng)]
+                // Duplicate entries: ties must go to the lowest index.
+                palettes.append(Palette(palettes[1].colors + palettes[1].colors.reversed()))
+                if w * h >= 17 { palettes.append(try Images.medianCutPalette(image, 17)) }
+                if w * h >= 256 { palettes.append(try Images.medianCutPalette(image, 256)) }
+                for palette in palettes {
+                    let mapper = PaletteMapper(palette: palette)
+                    for dither in Self.dithers {
+                        let cpu = DitherKernel.map(image, mapper: mapper, dither: dither)
+                        let gpu = try backend.map(image, mapper: mapper, dither: dither)
+                        XCTAssertEqual(gpu.width, w)
+                        XCTAssertEqual(gpu.height, h)
+                        XCTAssertTrue(gpu.indices == cpu.indices,
+                                       "\(w)x\(h) image \(k), \(palette.count) colours, \(dither): \(firstDifference(gpu.indices, cpu.indices))")
+                        cases += 1
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(cases, 100)
+    }
+
+    func testEveryDitherMatchesCPU() throws {
+        try checkAll(try vulkan(), sizes: Self.sizes, seed: 1)
+    }
+
+    /// Staged transfers and a four-invocation diffusion workgroup: frames of many bands, rows
+    /// much wider than the workgroup (the long-lag schedule).
+    func testStagedAndSmallWorkgroupMatchCPU() throws {
+        try checkAll(try vulkan(Backends.staged), sizes: [(1, 1), (9, 1), (1, 9), (33, 17), (7, 23)], seed: 2)
+    }
+
+    func testEmptyImage() throws {
+        let backend = try vulkan()
+        let mapper = PaletteMapper(palette: Palette([RGB8(0, 0, 0)]))
+        for (w, h) in [(0, 0), (0, 5), (5, 0)] {
+            let out = try backend.map(RGBImage(width: w, height: h), mapper: mapper, dither: Dither(.floydSteinberg))
+            XCTAssertEqual(out, IndexedImage(width: w, height: h, indices: []))
+        }
+    }
+
+    /// A decoded-size frame with the product's palette for it.
+    func testLargerFrameWithMedianCutPalette() throws {
+        let backend = try vulkan()
+        var rng = TestRNG(3)
+        let image = Images.smooth(203, 61, &rng)
+        let mapper = PaletteMapper(palette: try Images.medianCutPalette(image, 255))
+        for dither in Self.dithers {
+            let cpu = DitherKernel.map(image, mapper: mapper, dither: dither)
+            let gpu = try backend.map(image, mapper: mapper, dither: dither)
+            XCTAssertTrue(gpu.indices == cpu.indices, "\(dither): \(firstDifference(gpu.indices, cpu.indices))")
+        }
+    }
+
+    /// Calls from several threads at once (the Transcoder's way) give each its own answer.
+    func testConcurrentCallsMatchCPU() throws {
+        let backend = try vulkan()
+        var rng = TestRNG(4)
+        let images = (0..<8).map { i in Images.smooth(31 + i, 17 + 2 * i, &rng) }
+        let mappers = (0..<3).map { _ in PaletteMapper(palette: Images.randomPalette(40, &rng)) }
+        let dithers = [Dither(.none), Dither(.bayer), Dither(.floydSteinberg), Dither(.atkinson)]
+        let results = Locked([Int: [UInt8]]())
+        DispatchQueue.concurrentPerform(iterations: 32) { i in
+            let r = try? backend.map(images[i % 8], mapper: mappers[i % 3], dither: dithers[i % 4])
+            results.with { $0[i] = r?.indices ?? [] }
+        }
+        for i in 0..<32 {
+            let cpu = DitherKernel.map(images[i % 8], mapper: mappers[i % 3], dither: dithers[i % 4])
+            XCTAssertTrue(results.with { $0[i] } == cpu.indices, "call \(i)")
+        }
+    }
+}
+
+/// A value behind a lock, for collecting results from concurrent test threads.
+final class Locked<T>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ value: T) { self.value = value }
+    func with<R>(_ body: (inout T) -> R) -> R { lock.withLock { body(&value) } }
+}
