@@ -140,3 +140,14 @@ func gifPSNR(_ gif: String, clip: String, filter: String) throws -> Double {
     XCTAssertEqual(ours.count, reference.count, "frame counts differ")
     return psnr(Array(ours.prefix(reference.count)), Array(reference.prefix(ours.count)))
 }
+
+/// Asserts that `gif` is within 1 dB PSNR of (or better than) FFmpeg's own two-pass GIF of the same
+/// frames, both measured against FFmpeg's exact RGB conversion of `clip` through `filter`.
+func assertAsGoodAsFFmpeg(_ gif: String, clip: String, filter: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    let reference = gif + ".ffmpeg.gif"
+    defer { try? FileManager.default.removeItem(atPath: reference) }
+    try ffmpegTwoPassGIF(clip, filter: filter, output: reference)
+    let ours = try gifPSNR(gif, clip: clip, filter: filter)
+    let theirs = try gifPSNR(reference, clip: clip, filter: filter)
+    XCTAssertGreaterThan(ours, theirs - 1.0, "\(clip): ours \(ours) dB, FFmpeg's GIF \(theirs) dB", file: file, line: line)
+}
