@@ -23,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         // The Vulkan loader (headers and libvulkan).
         .systemLibrary(name: "CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
+        // libcurl (TLS through OpenSSL) for the AI/ML API clients.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // Compiles Shaders/*.comp to SPIR-V with glslangValidator and embeds it in GifsmithVulkan.
         .plugin(name: "ShaderCompiler", capability: .buildTool()),
 
@@ -36,16 +38,27 @@ let package = Package(
         .target(name: "Gifsmith", dependencies: ["GifsmithCore", "GifsmithMedia", "GifsmithGIF", "GifsmithVulkan"]),
         // Vulkan compute: the pixel stages on the GPU, byte-identical to the CPU backend.
         .target(name: "GifsmithVulkan", dependencies: ["GifsmithCore", "CVulkan"], plugins: ["ShaderCompiler"]),
+        // AI/ML API and VisionCraft clients over libcurl.
+        .target(name: "GifsmithAPI", dependencies: ["CCurl"]),
+        // A local stand-in for the remote APIs (offline runs, tests).
+        .target(name: "GifsmithStandIn", dependencies: ["Gifsmith", "GifsmithMedia", "GifsmithCore", "CFFmpeg"]),
+        // banner, animate, template ad, text-to-GIF.
+        .target(name: "GifsmithWorkflows", dependencies: ["GifsmithAPI", "GifsmithStandIn", "Gifsmith", "GifsmithMedia", "GifsmithGIF", "GifsmithCore"]),
         // The CLI: a thin shell.
         .executableTarget(
             name: "gifsmith",
-            dependencies: ["Gifsmith", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Gifsmith", "GifsmithAPI", "GifsmithStandIn", "GifsmithWorkflows", "CMalloc",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         .testTarget(name: "GifsmithCoreTests", dependencies: ["GifsmithCore"]),
         .testTarget(name: "GifsmithGIFTests", dependencies: ["GifsmithGIF", "GifsmithCore"]),
         .testTarget(name: "GifsmithMediaTests", dependencies: ["GifsmithMedia", "GifsmithCore"]),
         .testTarget(name: "GifsmithTests", dependencies: ["Gifsmith", "GifsmithGIF", "GifsmithMedia", "GifsmithCore", "GifsmithVulkan"]),
+        .testTarget(name: "GifsmithAPITests", dependencies: ["GifsmithAPI", "GifsmithStandIn"]),
+        .testTarget(name: "GifsmithWorkflowsTests", dependencies: ["GifsmithWorkflows", "GifsmithAPI", "GifsmithStandIn", "GifsmithGIF", "GifsmithMedia"]),
         .testTarget(name: "GifsmithVulkanTests", dependencies: ["GifsmithVulkan", "GifsmithCore", "GifsmithMedia"]),
     ],
     swiftLanguageModes: [.v6]

@@ -23,9 +23,15 @@ layout(local_size_x_id = 0) in;
 // the next row to reuse the ring row starts writing only after its previous owner is done
 // (S(y + N) ≥ S(y) + width). Error pushed outside the image is dropped, as on the CPU.
 //
+// Chunks. One dispatch runs steps [firstStep, endStep); the host splits the frame's steps into
+// several dispatches so that no invocation runs more than 65535 loop iterations in one (llvmpipe
+// silently stops every loop of an invocation past that budget; elsewhere short dispatches are
+// harmless). An invocation's carries go to the state area at the end of a chunk and come back
+// at the start of the next; the accumulators stay in `acc` anyway.
+//
 // Bindings: 0 RGB image, 1 PaletteMapper arrays, 2 index image (zeroed by the host; pixels of
-// different rows share words, so indices are OR-ed in atomically), 3 accumulators (zeroed by
-// the host, N + 2 rows of width · 3 ints).
+// different rows share words, so indices are OR-ed in atomically), 3 accumulators and state
+// (zeroed by the host: N + 2 rows of width · 3 ints, then 6 ints per invocation).
 
 #include "bytes.glsl"
 #include "dither.glsl"
@@ -44,6 +50,8 @@ layout(push_constant) uniform Parameters {
     uint candidateBase;
     uint paletteBase;
     uint limitBase;
+    uint firstStep;
+    uint endStep;
 };
 
 #include "palette.glsl"
@@ -68,11 +76,14 @@ void main() {
 
     // Carry: same-row error owed to the next pixel (c1) and, for atkinson, the one after (c2);
     // and the last query and its answer (reusing an answer cannot change a result).
-    int c1r = 0, c1g = 0, c1b = 0, c2r = 0, c2g = 0, c2b = 0;
+    uint state = ring * width * 3u + lid * 6u;
+    int c1r = acc[state], c1g = acc[state + 1u], c1b = acc[state + 2u];
+    int c2r = acc[state + 3u], c2g = acc[state + 4u], c2b = acc[state + 5u];
     int lastKey = -1;
     uint lastIndex = 0u;
 
-    for (uint t = 0u; t < steps; t++) {
+    uint end = min(endStep, steps);
+    for (uint t = firstStep; t < end; t++) {
         if (t >= 2u * lid) {
             uint u = t - 2u * lid;
             uint x = u % period;
@@ -131,4 +142,6 @@ void main() {
         memoryBarrierBuffer();
         barrier();
     }
+    acc[state] = c1r; acc[state + 1u] = c1g; acc[state + 2u] = c1b;
+    acc[state + 3u] = c2r; acc[state + 4u] = c2g; acc[state + 5u] = c2b;
 }

@@ -54,14 +54,15 @@ final class OutputSink {
 
     /// Makes the output visible under its name.
     func commit() throws {
-        guard let target, let temporaryPath else { return }
+        guard let target, let temporaryPath, !committed else { return }
+        // Whatever happens next, the descriptor is closed here and never again.
+        committed = true
         if fsync(fd) != 0 || close(fd) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
             OutputSink.unregister(temporaryPath)
             throw GifsmithError.output("\(target): could not be finished (\(reason))")
         }
-        committed = true
         if rename(temporaryPath, target) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)

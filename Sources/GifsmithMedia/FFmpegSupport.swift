@@ -6,7 +6,8 @@ private let ffmpegLoggingSilenced: Void = {
     av_log_set_level(AV_LOG_QUIET)
 }()
 
-func silenceFFmpegLogging() {
+/// Silences FFmpeg's own logging for the whole process (idempotent). Anything using libav* calls it.
+public func silenceFFmpegLogging() {
     _ = ffmpegLoggingSilenced
 }
 

@@ -99,7 +99,7 @@ func sharedTensor(_ ints: [Int32], context: FrameContext) throws -> Tensor {
     let bytes = ints.count * 4
     let limit = Int(context.manager.limits.maxStorageBufferRange)
     guard bytes <= limit else { throw VulkanError.frameTooLarge("a table of \(bytes >> 20) MiB exceeds the storage buffer limit") }
-    let tensor = try Tensor(manager: context.manager, byteCount: bytes, role: .upload, forceStaging: context.forceStaging)
+    let tensor = try Tensor.make(manager: context.manager, byteCount: bytes, role: .upload, forceStaging: context.forceStaging)
     ints.withUnsafeBytes { tensor.bytes.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
     try tensor.flushHostWrites()
     if tensor.isStaged {
@@ -119,10 +119,13 @@ final class MapperTables: @unchecked Sendable {
     let candidateBase: UInt32
     let paletteBase: UInt32
     let limitBase: UInt32
+    /// The longest candidate run of any cell: the most iterations one lookup loops.
+    let longestRun: Int
 
     init(_ mapper: PaletteMapper, context: FrameContext) throws {
         self.mapper = mapper
         precondition(mapper.cellTable.count == 1 << 15, "PaletteMapper's cell table has 32768 cells")
+        longestRun = Int(mapper.cellTable.lazy.map { $0 & 511 }.max() ?? 0)
         var ints = mapper.cellTable.map { Int32(bitPattern: $0) }
         candidateBase = UInt32(ints.count)
         ints += mapper.candidates.map { Int32(bitPattern: $0) }

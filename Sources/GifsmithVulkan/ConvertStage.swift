@@ -61,7 +61,7 @@ extension VulkanBackend {
                 r.barrier()
                 try r.dispatch(rowsSet, groups: divideRoundingUp(device.rowItems, pixelGroupSize), push: push)
                 r.barrier()
-                try r.dispatch(pixelsSet, groups: divideRoundingUp(divideRoundingUp(pixelCount, 4), pixelGroupSize))
+                try r.dispatch(pixelsSet, groups: divideRoundingUp(divideRoundingUp(pixelCount, PixelsPerInvocation.convert), pixelGroupSize))
                 r.barrier()
                 r.download(output, bytes: outputWords * 4)
                 r.hostBarrier()

@@ -40,7 +40,7 @@ final class FrameContext: @unchecked Sendable {
         tensors[key] = nil
         // Some headroom, so frames that vary a little in size do not reallocate every time.
         let size = min(limit, max(bytes, 16) + max(bytes, 16) / 8)
-        let t = try Tensor(manager: manager, byteCount: size, role: role, forceStaging: forceStaging)
+        let t = try Tensor.make(manager: manager, byteCount: size, role: role, forceStaging: forceStaging)
         tensors[key] = t
         fresh?.pointee = true
         return t

@@ -32,7 +32,7 @@ extension VulkanBackend {
                     if freshBins { r.zero(bins, bytes: bins.byteCount) }
                     r.zero(touched, bytes: 4)
                     r.barrier()
-                    try r.dispatch(countSet, groups: divideRoundingUp(divideRoundingUp(n, 4), pixelGroupSize), push: [UInt32(n)])
+                    try r.dispatch(countSet, groups: divideRoundingUp(divideRoundingUp(n, PixelsPerInvocation.histogram), pixelGroupSize), push: [UInt32(n)])
                     r.barrier()
                     try r.dispatch(compactSet, groups: divideRoundingUp(maxTouched, pixelGroupSize))
                     r.barrier()

@@ -7,6 +7,8 @@ final class Sequence: @unchecked Sendable {
     private let pool: VkCommandPool
     private let commandBuffer: VkCommandBuffer
     private let fence: VkFence
+    /// A submission whose fence has not been waited for (a run that failed while waiting).
+    private var pending = false
 
     init(manager: Manager) throws {
         self.manager = manager
@@ -41,9 +43,12 @@ final class Sequence: @unchecked Sendable {
 
     deinit {
         let device = manager.device
-        // A sequence is only dropped after its last wait, but never free a buffer in flight.
-        var f: VkFence? = fence
-        _ = vkWaitForFences(device, 1, &f, VkBool32(VK_TRUE), UInt64.max)
+        // Never free a command buffer the device may still run. An unsubmitted fence is never
+        // signalled, so wait only for a submission.
+        if pending {
+            var f: VkFence? = fence
+            _ = vkWaitForFences(device, 1, &f, VkBool32(VK_TRUE), UInt64.max)
+        }
         vkDestroyFence(device, fence, nil)
         vkDestroyCommandPool(device, pool, nil)
     }
@@ -65,7 +70,9 @@ final class Sequence: @unchecked Sendable {
         var f: VkFence? = fence
         try check(vkResetFences(manager.device, 1, &f), "vkResetFences")
         try manager.submit(commandBuffer, fence: fence)
+        pending = true
         try check(vkWaitForFences(manager.device, 1, &f, VkBool32(VK_TRUE), UInt64.max), "vkWaitForFences")
+        pending = false
     }
 }
 

@@ -127,6 +127,16 @@ final class Tensor: @unchecked Sendable {
         done = true
     }
 
+    /// A tensor mapped directly where the device allows, staged where it does not or where the
+    /// mappable device memory is used up (a small BAR window on a discrete GPU).
+    static func make(manager: Manager, byteCount: Int, role: Role, forceStaging: Bool) throws -> Tensor {
+        do {
+            return try Tensor(manager: manager, byteCount: byteCount, role: role, forceStaging: forceStaging)
+        } catch VulkanError.outOfDeviceMemory where !forceStaging && role != .device {
+            return try Tensor(manager: manager, byteCount: byteCount, role: role, forceStaging: true)
+        }
+    }
+
     deinit {
         let device = manager.device
         if let mappedMemory { vkUnmapMemory(device, mappedMemory) }

@@ -71,7 +71,7 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
         let key = method << 16 | groupSize
         return try cacheLock.withLock {
             if let a = diffusionAlgorithms[key] { return a }
-            let a = try Algorithm(manager: manager, shader: "diffuse", bindings: 4, pushConstantBytes: 20,
+            let a = try Algorithm(manager: manager, shader: "diffuse", bindings: 4, pushConstantBytes: 28,
                                   specialization: [UInt32(groupSize), UInt32(method)])
             diffusionAlgorithms[key] = a
             return a
@@ -117,3 +117,12 @@ func divideRoundingUp(_ n: Int, _ d: Int) -> Int { (n + d - 1) / d }
 
 /// Workgroup size of the per-pixel shaders (`local_size_x` in their source).
 let pixelGroupSize = 64
+
+/// Pixels one invocation handles, as written in each shader.
+enum PixelsPerInvocation {
+    /// map.comp and convertPixels.comp: four pixels are twelve bytes, three whole words.
+    static let map = 4
+    static let convert = 4
+    /// histogram.comp: runs of up to eight pixels of one bin become one set of atomics.
+    static let histogram = 8
+}

@@ -36,6 +36,7 @@ struct GifsmithCommand: ParsableCommand {
         70 internal error; 73 output cannot be written; 130 interrupted.
         """,
         version: "0.1.0",
-        subcommands: [Convert.self, Probe.self, Devices.self]
+        subcommands: [Convert.self, Probe.self, Devices.self, BannerCommand.self, AnimateCommand.self, TemplateCommand.self,
+                      TextToGIFCommand.self, StandInCommand.self]
     )
 }

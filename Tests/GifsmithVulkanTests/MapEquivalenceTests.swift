@@ -50,6 +50,24 @@ final class MapEquivalenceTests: XCTestCase {
         try checkAll(try vulkan(Backends.staged), sizes: [(1, 1), (9, 1), (1, 9), (33, 17), (7, 23)], seed: 2)
     }
 
+    /// A wavefront of ~19 000 steps: more than llvmpipe lets one invocation loop in a dispatch
+    /// (65535 iterations, lookups included), so it runs as several dispatches and the carries
+    /// cross chunk boundaries in the middle of rows. Short candidate runs (2 colours) make few
+    /// long chunks; a 256-colour palette makes many short ones.
+    func testLongWavefrontRunsInChunks() throws {
+        let backend = try vulkan(Backends.staged)
+        var rng = TestRNG(5)
+        let image = Images.smooth(480, 160, &rng)
+        for palette in [Palette([RGB8(0, 0, 0), RGB8(255, 255, 255)]), Images.randomPalette(256, &rng)] {
+            let mapper = PaletteMapper(palette: palette)
+            for method in [DitherMethod.floydSteinberg, .sierra24a, .atkinson] {
+                let cpu = DitherKernel.map(image, mapper: mapper, dither: Dither(method))
+                let gpu = try backend.map(image, mapper: mapper, dither: Dither(method))
+                XCTAssertTrue(gpu.indices == cpu.indices, "\(palette.count) colours, \(method): \(firstDifference(gpu.indices, cpu.indices))")
+            }
+        }
+    }
+
     func testEmptyImage() throws {
         let backend = try vulkan()
         let mapper = PaletteMapper(palette: Palette([RGB8(0, 0, 0)]))

@@ -35,6 +35,19 @@ final class ThroughputBenchmark: XCTestCase {
             var histogram = ColorHistogram()
             histogram.add(image)
             let mapper = PaletteMapper(palette: try MedianCut.palette(from: histogram, maxColors: 255))
+            // Speed of wrong answers is no use: check each stage once against the CPU.
+            if stages.contains("convert") {
+                XCTAssertTrue(try vulkan.convert(source, plan: plan) == image, "convert → \(plan.outputSize)")
+            }
+            if stages.contains("histogram") {
+                var h = ColorHistogram()
+                try vulkan.accumulateHistogram(image, into: &h)
+                XCTAssertTrue(h == histogram, "histogram \(plan.outputSize)")
+            }
+            for method in DitherMethod.allCases where stages.contains(method.rawValue) {
+                XCTAssertTrue(try vulkan.map(image, mapper: mapper, dither: Dither(method)) == DitherKernel.map(image, mapper: mapper, dither: Dither(method)),
+                              "map \(method) \(plan.outputSize)")
+            }
             for backend in backends {
                 let label = "\(backend.name) 1920x1080→\(plan.outputSize)"
                 if stages.contains("convert") { lines.append("\(label) convert: \(Self.rate(threads, seconds) { _ = try backend.convert(source, plan: plan) })") }
