@@ -127,6 +127,13 @@ public struct ConvertOptions: Sendable, Hashable {
     }
 }
 
+extension ConvertOptions {
+    /// Worker threads for this job.
+    var workers: Int { threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// Frames handled per parallel step (and decoded ahead): enough to keep every worker busy.
+    var batchSize: Int { max(2, workers * 2) }
+}
+
 /// A width:height ratio such as 16:9.
 public struct AspectRatio: Sendable, Hashable, Codable, CustomStringConvertible {
     public var width: Int

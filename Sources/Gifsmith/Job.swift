@@ -22,8 +22,8 @@ struct Job {
     let progress: (TranscodeEvent) -> Void
     let total: Int?
 
-    private var workers: Int { options.threads > 0 ? options.threads : max(1, ProcessInfo.processInfo.activeProcessorCount) }
-    private var batchSize: Int { max(2, workers * 2) }
+    private var workers: Int { options.workers }
+    private var batchSize: Int { options.batchSize }
 
     /// Colours the quantizer may use: with frame optimisation one table entry stays free for the
     /// transparent index, as FFmpeg's palettegen does (reserve_transparent).

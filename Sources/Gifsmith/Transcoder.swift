@@ -12,10 +12,11 @@ import GifsmithVulkan
 /// ```
 ///
 /// Frames stream through: decoding runs on its own thread a few frames ahead, the pixel stages and
-/// LZW run on `options.threads` workers, and frames are written in order. With a global palette the
-/// converted frames of the first pass are kept in an unlinked temporary file (not in memory), so memory
-/// stays bounded by a few frames whatever the clip's length. The output appears under its name only
-/// when complete.
+/// LZW run on `options.threads` workers, and frames are written in order. A global palette needs two
+/// passes: the second decodes the file again, or (for pipes, and when the output is much smaller than
+/// the source) reads the first pass's converted frames back from an unlinked temporary file; either way
+/// memory stays bounded by a few frames whatever the clip's length. The output appears under its name
+/// only when complete.
 public final class Transcoder: Sendable {
     public let options: ConvertOptions
     /// A backend given by the caller; nil chooses one per `options.backend` at each run.
@@ -43,9 +44,9 @@ public final class Transcoder: Sendable {
             if let warning = resolved.warning { progress(.warning(warning)) }
             do {
                 return try run(input: input, output: output, backend: resolved.backend, cancellation: cancellation, progress: progress)
-            } catch let error as VulkanError where resolved.mayFallBack {
+            } catch let error as VulkanError where resolved.mayFallBack && Self.isRegularFile(input) {
                 // auto chose a GPU and it failed mid-job (device lost, out of memory): the CPU gives
-                // the same bytes, so start again there.
+                // the same bytes, so start again there (a pipe cannot be read twice: that fails instead).
                 progress(.warning("the Vulkan device failed (\(error)); starting again on the CPU backend"))
                 return try run(input: input, output: output, backend: CPUBackend(), cancellation: cancellation, progress: progress)
             }
@@ -61,13 +62,6 @@ public final class Transcoder: Sendable {
     }
 
     // MARK: - The job
-
-    private var workers: Int {
-        options.threads > 0 ? options.threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }
-
-    /// Frames handled per parallel step: enough to keep every worker busy.
-    private var batchSize: Int { max(2, workers * 2) }
 
     private func run(input: String, output: String, backend: any PixelBackend, cancellation: CancellationFlag,
                      progress: @escaping (TranscodeEvent) -> Void) throws -> TranscodeResult {
@@ -126,7 +120,7 @@ public final class Transcoder: Sendable {
         if let start = options.start, start > 0 {
             try decoder.seek(toMicroseconds: Int64((start * 1_000_000).rounded()))
         }
-        return FrameSource(decoder: decoder, sampler: sampler, capacity: batchSize, cancellation: cancellation)
+        return FrameSource(decoder: decoder, sampler: sampler, capacity: options.batchSize, cancellation: cancellation)
     }
 
     static func isRegularFile(_ path: String) -> Bool {
