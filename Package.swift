@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
         // libcurl (TLS through OpenSSL) for the AI/ML API clients.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libxml2's HTML parser, for animate-page.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // Compiles Shaders/*.comp to SPIR-V with glslangValidator and embeds it in GifsmithVulkan.
         .plugin(name: "ShaderCompiler", capability: .buildTool()),
 
@@ -43,7 +45,7 @@ let package = Package(
         // A local stand-in for the remote APIs (offline runs, tests).
         .target(name: "GifsmithStandIn", dependencies: ["Gifsmith", "GifsmithMedia", "GifsmithCore", "CFFmpeg"]),
         // banner, animate, template ad, text-to-GIF.
-        .target(name: "GifsmithWorkflows", dependencies: ["GifsmithAPI", "GifsmithStandIn", "Gifsmith", "GifsmithMedia", "GifsmithGIF", "GifsmithCore"]),
+        .target(name: "GifsmithWorkflows", dependencies: ["GifsmithAPI", "GifsmithStandIn", "Gifsmith", "GifsmithMedia", "GifsmithGIF", "GifsmithCore", "CLibXML2"]),
         // The CLI: a thin shell.
         .executableTarget(
             name: "gifsmith",

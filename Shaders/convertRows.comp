@@ -38,10 +38,11 @@ void main() {
 
     uint taps = uint(plan[base + PLANE_H_TAPS]);
     uint s = rowsAt[p] + row * stride[p] + uint(plan[uint(plan[base + PLANE_H_STARTS]) + x]);
-    uint c = uint(plan[base + PLANE_H_COEFS]) + x * taps;
+    // Coefficients are stored tap-major: tap k of column x at k · width + x.
+    uint c = uint(plan[base + PLANE_H_COEFS]) + x;
     int sum = 64;
     for (uint k = 0u; k < taps; k++) {
-        sum += int(BYTE_AT(src, s + k)) * plan[c + k];
+        sum += int(BYTE_AT(src, s + k)) * plan[c + k * width];
     }
     rows[uint(plan[base + PLANE_ROWS_AT]) + local] = min(max(sum >> 7, 0), 255 << 7);
 }

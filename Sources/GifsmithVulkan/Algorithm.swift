@@ -177,7 +177,10 @@ final class DescriptorSet: @unchecked Sendable {
     /// Points binding i at tensors[i] (whole buffer). Only between submissions of its owner.
     func bind(_ tensors: [Tensor]) {
         precondition(tensors.count == algorithm.bindingCount, "\(algorithm.name) takes \(algorithm.bindingCount) buffers")
-        var infos = tensors.map { VkDescriptorBufferInfo(buffer: $0.buffer, offset: 0, range: VkDeviceSize($0.byteCount)) }
+        // Tensors are rounded up to 16 bytes, which may pass a limit that is not (2^32 − 1);
+        // shaders never index past the bytes asked for.
+        let limit = Int(algorithm.manager.limits.maxStorageBufferRange)
+        var infos = tensors.map { VkDescriptorBufferInfo(buffer: $0.buffer, offset: 0, range: VkDeviceSize(min($0.byteCount, limit))) }
         infos.withUnsafeMutableBufferPointer { infos in
             var writes = (0..<infos.count).map { i -> VkWriteDescriptorSet in
                 var w = VkWriteDescriptorSet()

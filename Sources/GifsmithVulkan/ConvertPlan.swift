@@ -62,8 +62,12 @@ final class ConvertPlan: @unchecked Sendable {
             ints[base + 0] = Int32(h.taps)
             ints[base + 1] = Int32(ints.count)
             ints += h.starts
+            // Tap-major (all first taps, then all second taps, …): neighbouring invocations
+            // (neighbouring x) read neighbouring words.
             ints[base + 2] = Int32(ints.count)
-            ints += h.coefficients.map { Int32($0) }
+            for k in 0..<h.taps {
+                for x in 0..<h.outputSize { ints.append(Int32(h.coefficients[x * h.taps + k])) }
+            }
             ints[base + 3] = Int32(v.taps)
             ints[base + 4] = Int32(ints.count)
             ints += v.starts

@@ -32,7 +32,7 @@ extension VulkanBackend {
                 }
             case .floydSteinberg, .sierra24a, .atkinson:
                 let method = dither.method == .floydSteinberg ? 0 : dither.method == .sierra24a ? 1 : 2
-                let group = diffusionGroupSize(height: h)
+                let group = diffusionGroupSize(width: w, height: h)
                 let algorithm = try diffusionAlgorithm(method: method, groupSize: group)
                 let accumulatorBytes = ((group + 2) * w * 3 + group * 6) * 4
                 let accumulators = try context.tensor("map.accumulators", bytes: accumulatorBytes, role: .device)
@@ -70,12 +70,20 @@ extension VulkanBackend {
     /// from 32 to 1024. On a CPU-type device (llvmpipe) 16: its cost is lanes × steps whatever
     /// the size, and few rows keep the accumulators in cache (measured: 8–64 alike, 256 30 %
     /// slower at 480 wide).
-    func diffusionGroupSize(height: Int) -> Int {
+    /// Smaller where the accumulator rows ((size + 2) · width · 12 bytes) would not fit a
+    /// storage buffer.
+    func diffusionGroupSize(width: Int, height: Int) -> Int {
         if let forced = options.diffusionGroupSize { return forced }
-        let limit = min(Int(manager.limits.maxComputeWorkGroupSize.0), Int(manager.limits.maxComputeWorkGroupInvocations))
-        if device.type == "cpu" { return min(16, limit) }
-        var size = 32
-        while size < height && size < 1024 { size *= 2 }
-        return max(1, min(size, limit))
+        var size: Int
+        if device.type == "cpu" {
+            size = 16
+        } else {
+            size = 32
+            while size < height && size < 1024 { size *= 2 }
+        }
+        size = min(size, Int(manager.limits.maxComputeWorkGroupSize.0), Int(manager.limits.maxComputeWorkGroupInvocations))
+        let bytesPerRow = width * 12
+        while size > 1 && (size + 2) * bytesPerRow + size * 24 > Int(manager.limits.maxStorageBufferRange) { size /= 2 }
+        return max(1, size)
     }
 }

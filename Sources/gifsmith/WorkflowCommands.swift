@@ -230,3 +230,29 @@ struct StandInCommand: ParsableCommand {
         server.serveUntilStopped()
     }
 }
+
+struct AnimatePageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "animate-page",
+        abstract: "Seed 001: bring every illustration of a page to life; writes OUT/index.html (or index.md) with the text untouched."
+    )
+    @Argument(help: "An HTML file, a Markdown file, or an http(s) URL.") var input: String
+    @Option(name: .shortAndLong, help: "Output folder.") var output: String
+    @Option(name: .customLong("min-size"), help: "Skip images whose shorter side is below this many pixels.") var minSize: Int = 128
+    @Flag(help: "Make each animation loop seamlessly.") var loop = false
+    @Option(help: "Images animated at the same time.") var concurrency: Int = 2
+    @Option(help: "GIF frame rate.") var fps: Double = 10
+    @Option(help: "GIF width.") var width: Int = 480
+    @Flag(help: "Redo every image, even those finished by an earlier run.") var force = false
+    @OptionGroup var service: ServiceFlags
+
+    func run() throws {
+        service.run { session, progress in
+            guard (1...16).contains(concurrency) else { throw WorkflowError(.usage, "--concurrency \(concurrency) is outside 1...16") }
+            let gif = GIFSettings(fps: FrameRate(parsing: String(fps)), width: width, backend: try service.backendChoice())
+            return try AnimatePage.run(AnimatePageOptions(input: input, outputDirectory: output, minSize: minSize, loop: loop,
+                                                          concurrency: concurrency, gif: gif, force: force),
+                                       session: session, progress: progress)
+        }
+    }
+}
