@@ -46,16 +46,19 @@ let package = Package(
         .target(name: "GifsmithStandIn", dependencies: ["Gifsmith", "GifsmithMedia", "GifsmithCore", "CFFmpeg"]),
         // banner, animate, template ad, text-to-GIF.
         .target(name: "GifsmithWorkflows", dependencies: ["GifsmithAPI", "GifsmithStandIn", "Gifsmith", "GifsmithMedia", "GifsmithGIF", "GifsmithCore", "CLibXML2"]),
+        // Batch conversion: inputs, journal (resume), sharding, failure isolation.
+        .target(name: "GifsmithBatch", dependencies: ["Gifsmith", "GifsmithCore"]),
         // The CLI: a thin shell.
         .executableTarget(
             name: "gifsmith",
             dependencies: [
-                "Gifsmith", "GifsmithAPI", "GifsmithStandIn", "GifsmithWorkflows", "CMalloc",
+                "Gifsmith", "GifsmithBatch", "GifsmithAPI", "GifsmithStandIn", "GifsmithWorkflows", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "GifsmithCoreTests", dependencies: ["GifsmithCore"]),
+        .testTarget(name: "GifsmithBatchTests", dependencies: ["GifsmithBatch", "Gifsmith", "GifsmithCore"]),
         .testTarget(name: "GifsmithGIFTests", dependencies: ["GifsmithGIF", "GifsmithCore"]),
         .testTarget(name: "GifsmithMediaTests", dependencies: ["GifsmithMedia", "GifsmithCore"]),
         .testTarget(name: "GifsmithTests", dependencies: ["Gifsmith", "GifsmithGIF", "GifsmithMedia", "GifsmithCore", "GifsmithVulkan"]),

@@ -100,7 +100,8 @@ struct Convert: ParsableCommand {
         }
     }
 
-    private func makeOptions() throws -> ConvertOptions {
+    /// The options as the library takes them; `batch` reuses this for per-item options.
+    func makeOptions() throws -> ConvertOptions {
         var o = ConvertOptions(width: width, height: height, start: start, duration: duration, colors: colors, threads: threads)
         if let crop {
             guard let rect = PixelRect(geometry: crop) else {

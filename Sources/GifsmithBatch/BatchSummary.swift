@@ -1,0 +1,68 @@
+import Foundation
+
+/// What a batch run did, for the table on stderr and the `--json` object on stdout.
+public struct BatchSummary: Codable, Sendable, Equatable {
+    public struct Failure: Codable, Sendable, Equatable {
+        public var item: String
+        public var error: String
+        /// GifsmithError.Category's name ("badInput", "unsupported", ...), or "usage" for a bad
+        /// per-item option.
+        public var category: String
+    }
+
+    /// Items in this shard.
+    public var total: Int = 0
+    public var done: Int = 0
+    /// Already done with the same input and options (journal), output present.
+    public var skipped: Int = 0
+    public var failed: Int = 0
+    /// Not finished because the batch was interrupted; a rerun does them.
+    public var cancelled: Int = 0
+    /// Input and output bytes of the items converted in this run.
+    public var bytesIn: Int64 = 0
+    public var bytesOut: Int64 = 0
+    public var seconds: Double = 0
+    public var interrupted = false
+    /// "K/N", or nil when not sharded.
+    public var shard: String?
+    public var failures: [Failure] = []
+
+    enum CodingKeys: String, CodingKey {
+        case total, done, skipped, failed, cancelled, seconds, interrupted, shard, failures
+        case bytesIn = "bytes_in", bytesOut = "bytes_out"
+    }
+
+    public init() {}
+
+    /// The human table.
+    public func table() -> String {
+        var s = "gifsmith batch: \(total) item\(total == 1 ? "" : "s")"
+        if let shard { s += " in shard \(shard)" }
+        s += String(format: ", %.1f s%@\n", seconds, interrupted ? " (interrupted)" : "")
+        let rows: [(String, String)] = [
+            ("done", "\(done)"), ("skipped", "\(skipped)"), ("failed", "\(failed)"), ("not run", "\(cancelled)"),
+            ("bytes in", Self.bytes(bytesIn)), ("bytes out", Self.bytes(bytesOut)),
+        ]
+        for (k, v) in rows { s += "  " + k.padding(toLength: 10, withPad: " ", startingAt: 0) + v + "\n" }
+        if !failures.isEmpty {
+            let width = min(48, failures.map(\.item.count).max() ?? 4)
+            s += "  failures:\n"
+            for f in failures {
+                s += "    " + f.item.padding(toLength: max(width, f.item.count), withPad: " ", startingAt: 0) + "  " + f.error + "\n"
+            }
+        }
+        return s
+    }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    static func bytes(_ n: Int64) -> String {
+        if n < 1024 { return "\(n) B" }
+        if n < 1024 * 1024 { return String(format: "%.1f KiB", Double(n) / 1024) }
+        return String(format: "%.1f MiB", Double(n) / 1048576)
+    }
+}
