@@ -1,4 +1,5 @@
 import Foundation
+import GifsmithCore
 import XCTest
 @testable import GifsmithBatch
 

@@ -4,6 +4,7 @@ import GifsmithAPI
 import GifsmithGIF
 import GifsmithStandIn
 @testable import GifsmithWorkflows
+import GifsmithCore
 import XCTest
 
 final class AnimatePageTests: XCTestCase {

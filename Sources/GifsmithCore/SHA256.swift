@@ -1,4 +1,4 @@
-/// SHA-256 (FIPS 180-4), for the journal's input and option fingerprints. Foundation on Linux has
+/// SHA-256 (FIPS 180-4), for cache keys and fingerprints (batch journal, animate-page). Foundation on Linux has
 /// no digest API and the package takes no crypto dependency for a few hashes per item.
 public struct SHA256: Sendable {
     private var state: [UInt32] = [
