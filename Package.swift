@@ -57,6 +57,9 @@ let package = Package(
             ]
         ),
 
+        // An example program using the library's async session API (built in CI, not shipped).
+        .executableTarget(name: "gifsmith-example", dependencies: ["Gifsmith"], path: "Examples/TranscodeExample"),
+
         .testTarget(name: "GifsmithCoreTests", dependencies: ["GifsmithCore"]),
         .testTarget(name: "GifsmithBatchTests", dependencies: ["GifsmithBatch", "Gifsmith", "GifsmithCore"]),
         .testTarget(name: "GifsmithGIFTests", dependencies: ["GifsmithGIF", "GifsmithCore"]),

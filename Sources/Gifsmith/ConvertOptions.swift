@@ -1,5 +1,6 @@
 import Foundation
 import GifsmithCore
+import GifsmithGIF
 
 /// A frame rate as an exact fraction (29.97 is 30000/1001), so the output timestamp grid never drifts.
 public struct FrameRate: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -71,12 +72,18 @@ public struct ConvertOptions: Sendable, Hashable {
     public var threads: Int
     /// CPU or Vulkan for the pixel stages (the output is the same either way).
     public var backend: BackendChoice
+    /// How palettes are built from the colour statistics.
+    public var quantizer: QuantizerKind
+    /// Lossy LZW level, 0 (off) ... 10000: a pixel may show a palette colour within lossy/4 of its own
+    /// (RGB distance) when that lets LZW extend a string. Smaller files, bounded error.
+    public var lossy: Int
 
     public init(
         width: Int? = nil, height: Int? = nil, crop: PixelRect? = nil, cropAspect: AspectRatio? = nil,
         fps: FrameRate? = nil, start: Double? = nil, duration: Double? = nil, colors: Int = 256,
         dither: Dither = Dither(.sierra24a), paletteMode: PaletteMode = .global, loop: LoopMode = .forever,
-        filter: ScaleFilter = .bicubic, optimize: Bool = true, threads: Int = 0, backend: BackendChoice = .auto
+        filter: ScaleFilter = .bicubic, optimize: Bool = true, threads: Int = 0, backend: BackendChoice = .auto,
+        quantizer: QuantizerKind = .medianCut, lossy: Int = 0
     ) {
         self.width = width
         self.height = height
@@ -93,6 +100,8 @@ public struct ConvertOptions: Sendable, Hashable {
         self.optimize = optimize
         self.threads = threads
         self.backend = backend
+        self.quantizer = quantizer
+        self.lossy = lossy
     }
 
     /// Checks what can be checked without the source; geometry against the frame is checked later.
@@ -124,6 +133,9 @@ public struct ConvertOptions: Sendable, Hashable {
             throw GifsmithError.invalidOption("crop \(crop) must have a positive size and a non-negative offset")
         }
         if threads < 0 { throw GifsmithError.invalidOption("--threads must be 0 (auto) or more") }
+        if !(0...LossyLZW.maximumLevel).contains(lossy) {
+            throw GifsmithError.invalidOption("--lossy \(lossy) is outside 0...\(LossyLZW.maximumLevel)")
+        }
     }
 }
 

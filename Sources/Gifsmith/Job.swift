@@ -65,7 +65,7 @@ struct Job {
             source.stop()
             var histogram = ColorHistogram()
             histograms.forEach { histogram.merge($0) }
-            palette = try MedianCut.palette(from: histogram, maxColors: visibleColors)
+            palette = try Quantizer.palette(from: histogram, maxColors: visibleColors, kind: options.quantizer)
         }
         let mapper = PaletteMapper(palette: palette)
 
@@ -129,7 +129,7 @@ struct Job {
                 let palette = try histograms.with(w) { h -> Palette in
                     h.clear()
                     try backend.accumulateHistogram(image, into: &h)
-                    return try MedianCut.palette(from: h, maxColors: visibleColors)
+                    return try Quantizer.palette(from: h, maxColors: visibleColors, kind: options.quantizer)
                 }
                 let indexed = try backend.map(image, mapper: PaletteMapper(palette: palette), dither: options.dither)
                 results[i] = (indexed, palette)
@@ -160,9 +160,9 @@ struct Job {
                                 stats: inout Stats) throws {
         let encoded = Slots<[UInt8]>(count: inputs.count)
         let before = previous
-        let optimize = options.optimize
+        let optimize = options.optimize, lossy = options.lossy
         try parallelFor(inputs.count, workers: workers) { i, _ in
-            encoded[i] = GIFFrameEncoder.encode(inputs[i], previous: i == 0 ? before : inputs[i - 1], optimize: optimize)
+            encoded[i] = GIFFrameEncoder.encode(inputs[i], previous: i == 0 ? before : inputs[i - 1], optimize: optimize, lossy: lossy)
         }
         for i in 0..<inputs.count {
             try writer.append(frameBytes: encoded[i]!)

@@ -75,6 +75,8 @@ public final class BatchRunner: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.outputDirectory, withIntermediateDirectories: true)
         let previous = Journal.load(directory: configuration.outputDirectory)
         let journal = try Journal(directory: configuration.outputDirectory, shard: configuration.shard)
+        // A run killed outright (SIGKILL, OOM) left its items' hidden temporary GIFs behind.
+        StaleTemporaries.remove(forOutputs: work.map(\.output))
 
         // Two inputs that map to one GIF (clip.mp4 and clip.mov): the first by key keeps it.
         var owner: [String: String] = [:]

@@ -37,21 +37,27 @@ public struct GIFFrameInput: Sendable {
 /// to the next power of two if needed, and that cost is part of the comparison).
 ///
 /// Every frame uses disposal 1 (leave in place), so the displayed image after frame k is
-/// exactly frame k's input. A frame that changes nothing becomes a 1x1 frame at the top
+/// exactly frame k's input (with `lossy` > 0: within `LossyLZW`'s budget of it at every
+/// pixel, since unchanged pixels keep what an earlier frame wrote for the same intended
+/// colour and the transparent index is never replaced). A frame that changes nothing becomes a 1x1 frame at the top
 /// left that repeats the colour already there, so its delay still counts.
 public struct GIFFrameEncoder: Sendable {
     /// Encodes one frame. `previous` is the previous frame's input (nil for the first frame);
     /// it is ignored unless `optimize` is true, and a previous frame of another size gives a
-    /// full frame. Pure: safe to call from many threads at once.
-    public static func encode(_ frame: GIFFrameInput, previous: GIFFrameInput?, optimize: Bool) -> [UInt8] {
-        encode(frame, previous: previous, optimize: optimize, using: LZWEncoder())
+    /// full frame. `lossy` > 0 enables lossy LZW at that level (`LossyLZW`, budgeted
+    /// against `frame.palette`); 0 gives the lossless bytes. Pure: safe to call from many
+    /// threads at once.
+    /// - Precondition: `lossy` in 0...`LossyLZW.maximumLevel`.
+    public static func encode(_ frame: GIFFrameInput, previous: GIFFrameInput?, optimize: Bool, lossy: Int = 0) -> [UInt8] {
+        encode(frame, previous: previous, optimize: optimize, using: LZWEncoder(), lossy: lossy)
     }
 
     /// As `encode(_:previous:optimize:)`, reusing `encoder`'s tables (saves allocating and
     /// zeroing up to 2 MiB a frame). Use one encoder per thread.
     public static func encode(_ frame: GIFFrameInput, previous: GIFFrameInput?, optimize: Bool,
-                              using encoder: LZWEncoder) -> [UInt8] {
+                              using encoder: LZWEncoder, lossy: Int = 0) -> [UInt8] {
         let image = frame.image
+        let lossyTable = lossy == 0 ? nil : LossyLZW(palette: frame.palette, level: lossy)
         precondition(FrameDiff.maxIndex(image.indices) < frame.palette.count,
                      "a frame's indices must be below its palette's \(frame.palette.count) colours")
         let full = PixelRect(x: 0, y: 0, width: image.width, height: image.height)
@@ -59,7 +65,8 @@ public struct GIFFrameEncoder: Sendable {
 
         guard optimize, let previous, previous.image.width == image.width, previous.image.height == image.height,
               !image.indices.isEmpty else {
-            return frameBytes(frame, rect: full, indices: image.indices, tableSize: tableSize, transparent: nil, encoder: encoder)!
+            return frameBytes(frame, rect: full, indices: image.indices, tableSize: tableSize, transparent: nil, encoder: encoder,
+                              lossy: lossyTable)!
         }
 
         let previousLUT = FrameDiff.colorLUT(previous.palette)
@@ -72,7 +79,8 @@ public struct GIFFrameEncoder: Sendable {
 
         let plainIndices = FrameDiff.crop(image.indices, width: image.width, rect: rect)
         func plain(limit: Int = .max) -> [UInt8]? {
-            frameBytes(frame, rect: rect, indices: plainIndices, tableSize: tableSize, transparent: nil, encoder: encoder, limit: limit)
+            frameBytes(frame, rect: rect, indices: plainIndices, tableSize: tableSize, transparent: nil, encoder: encoder, limit: limit,
+                       lossy: lossyTable)
         }
 
         let count = frame.palette.count
@@ -93,7 +101,7 @@ public struct GIFFrameEncoder: Sendable {
         // The masked form usually wins and, being mostly one long run, is the cheaper to
         // encode; encode it first so the plain form can stop once it has lost (ties: plain).
         let withTransparency = frameBytes(frame, rect: rect, indices: masked, tableSize: transparentTableSize,
-                                          transparent: transparent, encoder: encoder, limit: .max)!
+                                          transparent: transparent, encoder: encoder, limit: .max, lossy: lossyTable)!
         return plain(limit: withTransparency.count) ?? withTransparency
     }
 
@@ -116,7 +124,8 @@ public struct GIFFrameEncoder: Sendable {
     /// Serialises one frame with the given rectangle, indices (rect-sized) and table size;
     /// nil if it would be more than `limit` bytes.
     private static func frameBytes(_ frame: GIFFrameInput, rect: PixelRect, indices: [UInt8], tableSize: Int,
-                                   transparent: UInt8?, encoder: LZWEncoder?, limit: Int = .max) -> [UInt8]? {
+                                   transparent: UInt8?, encoder: LZWEncoder?, limit: Int = .max,
+                                   lossy: LossyLZW? = nil) -> [UInt8]? {
         var out: [UInt8] = []
         // Header and table only: the LZW encoder grows the array once to its own bound.
         out.reserveCapacity(32 + (frame.usesGlobalPalette ? 0 : tableSize * 3))
@@ -147,7 +156,7 @@ public struct GIFFrameEncoder: Sendable {
         let headerSize = out.count
         let complete = indices.withUnsafeBufferPointer { buf in
             (encoder ?? LZWEncoder()).encode(buf, minimumCodeSize: mcs, appendingTo: &out,
-                                             byteLimit: limit == .max ? .max : limit - headerSize)
+                                             byteLimit: limit == .max ? .max : limit - headerSize, lossy: lossy)
         }
         return complete ? out : nil
     }

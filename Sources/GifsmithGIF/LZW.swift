@@ -20,6 +20,17 @@ public enum LZW {
         indices.withUnsafeBufferPointer { encode($0, minimumCodeSize: minimumCodeSize) }
     }
 
+    /// Encodes `indices` with lossy LZW (see `LossyLZW`); nil or a level-0 `lossy` gives
+    /// exactly `encode(_:minimumCodeSize:)`.
+    /// - Precondition: `lossy`'s palette has at most `1 << minimumCodeSize` colours.
+    public static func encode(_ indices: [UInt8], minimumCodeSize: Int, lossy: LossyLZW?) -> [UInt8] {
+        var out: [UInt8] = []
+        indices.withUnsafeBufferPointer {
+            LZWEncoder().encode($0, minimumCodeSize: minimumCodeSize, appendingTo: &out, lossy: lossy)
+        }
+        return out
+    }
+
     /// Decodes GIF sub-blocks (as `encode` writes them, through the zero-length terminator).
     /// Throws on a code that cannot occur, on data that ends before the end-of-information
     /// code, or when more than `maximumCount` indices come out.
@@ -159,12 +170,24 @@ public final class LZWEncoder {
         _ = encode(indices, minimumCodeSize: mcs, appendingTo: &out, byteLimit: .max)
     }
 
+    /// As `encode(_:minimumCodeSize:appendingTo:)`, with lossy LZW (see `LossyLZW`); nil or a
+    /// level-0 `lossy` gives the same bytes.
+    /// - Precondition: `lossy`'s palette has at most `1 << minimumCodeSize` colours.
+    public func encode(_ indices: UnsafeBufferPointer<UInt8>, minimumCodeSize mcs: Int, appendingTo out: inout [UInt8],
+                       lossy: LossyLZW?) {
+        _ = encode(indices, minimumCodeSize: mcs, appendingTo: &out, byteLimit: .max, lossy: lossy)
+    }
+
     /// As `encode(_:minimumCodeSize:appendingTo:)`, but if the encoding is longer than
     /// `byteLimit` bytes it returns false and leaves `out` as it was, giving up as soon as the
     /// bytes written so far show it. Used to cut short the losing one of two candidates.
     func encode(_ indices: UnsafeBufferPointer<UInt8>, minimumCodeSize mcs: Int, appendingTo out: inout [UInt8],
-                byteLimit: Int) -> Bool {
+                byteLimit: Int, lossy: LossyLZW? = nil) -> Bool {
         precondition((2 ... 8).contains(mcs), "LZW minimum code size must be 2...8")
+        let lossy = lossy?.isLossless == false ? lossy : nil
+        if let lossy {
+            precondition(lossy.paletteCount <= 1 << mcs, "a lossy LZW palette of \(lossy.paletteCount) colours does not fit minimum code size \(mcs)")
+        }
         let clear = 1 << mcs
         let n = indices.count
         if n > 0 {
@@ -188,7 +211,16 @@ public final class LZWEncoder {
         let base = out.count
         out.append(contentsOf: repeatElement(0, count: capacity))
         let written = out.withUnsafeMutableBufferPointer { buf -> Int in
-            Self.run(indices, mcs: mcs, child: child, keyOf: keyOf, out: buf.baseAddress! + base, byteLimit: byteLimit)
+            guard let lossy else {
+                return Self.run(indices, mcs: mcs, child: child, keyOf: keyOf, out: buf.baseAddress! + base, byteLimit: byteLimit,
+                                lossyOffsets: nil, lossyCandidates: nil)
+            }
+            return lossy.offsets.withUnsafeBufferPointer { offsets in
+                lossy.candidates.withUnsafeBufferPointer { candidates in
+                    Self.run(indices, mcs: mcs, child: child, keyOf: keyOf, out: buf.baseAddress! + base, byteLimit: byteLimit,
+                             lossyOffsets: offsets.baseAddress, lossyCandidates: candidates.baseAddress)
+                }
+            }
         }
         if written < 0 {
             out.removeLast(capacity)
@@ -201,7 +233,8 @@ public final class LZWEncoder {
     /// The encoder proper; returns the bytes written at `out`, or -1 if they exceed
     /// `byteLimit` (the table is left clean either way).
     private static func run(_ src: UnsafeBufferPointer<UInt8>, mcs: Int, child: UnsafeMutablePointer<UInt16>,
-                            keyOf: UnsafeMutablePointer<Int32>, out: UnsafeMutablePointer<UInt8>, byteLimit: Int) -> Int {
+                            keyOf: UnsafeMutablePointer<Int32>, out: UnsafeMutablePointer<UInt8>, byteLimit: Int,
+                            lossyOffsets: UnsafePointer<Int32>?, lossyCandidates: UnsafePointer<UInt8>?) -> Int {
         let clear = 1 << mcs
         let eoi = clear + 1
         let firstFree = clear + 2
@@ -250,6 +283,23 @@ public final class LZWEncoder {
                 if c != 0 {
                     prefix = Int(c)
                     continue
+                }
+                // Lossy: continue instead with the nearest acceptable index the table can
+                // extend this string with (LossyLZW rule 2). Candidates are palette indices,
+                // below `clear` (checked by the caller), so the key stays in the table.
+                if let lossyOffsets, let lossyCandidates {
+                    var q = Int(lossyOffsets[k])
+                    let end = Int(lossyOffsets[k + 1])
+                    var found: UInt16 = 0
+                    while q < end {
+                        found = child[(prefix << mcs) | Int(lossyCandidates[q])]
+                        if found != 0 { break }
+                        q += 1
+                    }
+                    if found != 0 {
+                        prefix = Int(found)
+                        continue
+                    }
                 }
                 put(prefix)
                 // Bytes so far plus the terminator still to come are a lower bound on the total.

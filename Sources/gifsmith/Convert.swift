@@ -56,6 +56,12 @@ struct Convert: ParsableCommand {
     @Option(help: "Loop: 0 = forever (default), N = N more times, none = play once.")
     var loop: String = "0"
 
+    @Option(help: "Palette builder: median-cut (default), wu, kmeans (median cut refined by k-means), octree.")
+    var quantizer: String = QuantizerKind.medianCut.rawValue
+
+    @Option(help: "Lossy LZW level 0...10000 (0 = off): pixels may show a colour within lossy/4 of their own to compress better.")
+    var lossy: Int = 0
+
     @Option(help: "Scaling filter: bicubic (sharp, default) or area (box average).")
     var scaler: String = ScaleFilter.bicubic.rawValue
 
@@ -143,6 +149,11 @@ struct Convert: ParsableCommand {
             o.loop = .count(n)
         }
         o.optimize = !noOptimize
+        guard let kind = QuantizerKind(rawValue: quantizer) else {
+            throw GifsmithError.invalidOption("--quantizer '\(quantizer)' is not one of \(QuantizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        o.quantizer = kind
+        o.lossy = lossy
         guard let choice = BackendChoice(parsing: backend, device: device), !(backend == "cpu" && device != nil) else {
             throw GifsmithError.invalidOption(backend == "cpu" ? "--device needs --backend vulkan or auto, not cpu"
                                                                : "--backend '\(backend)' is not one of auto, cpu, vulkan")

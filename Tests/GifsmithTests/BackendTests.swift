@@ -37,6 +37,20 @@ final class BackendTests: XCTestCase {
         }
     }
 
+    /// Quantizers and lossy LZW are shared CPU code after the pixel stages: the files stay identical.
+    func testQuantizersAndLossyAgreeAcrossBackends() throws {
+        guard let env = lavapipe else { throw XCTSkip("mesa-vulkan-drivers (lavapipe) is not installed") }
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=96x64:rate=10:duration=0.3", ["-pix_fmt", "yuv420p"])
+        for extra in [["--quantizer", "wu"], ["--quantizer", "kmeans", "--lossy", "40"], ["--quantizer", "octree", "--palette", "per-frame"]] {
+            let cpu = dir.file("cpu.gif"), gpu = dir.file("vulkan.gif")
+            XCTAssertEqual(try convert([clip, "-o", cpu, "--backend", "cpu"] + extra).status, 0)
+            XCTAssertEqual(try convert([clip, "-o", gpu, "--backend", "vulkan"] + extra, environment: env).status, 0)
+            XCTAssertEqual(try sha256(gpu), try sha256(cpu), "\(extra)")
+        }
+    }
+
     func testForcedVulkanWithoutDriverFailsCleanly() throws {
         let dir = try Scratch()
         let clip = dir.file("src.mp4")

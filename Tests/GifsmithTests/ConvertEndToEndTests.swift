@@ -223,6 +223,29 @@ final class ConvertEndToEndTests: XCTestCase {
         }
     }
 
+    /// Every quantizer and lossy LZW through the CLI: FFmpeg decodes the result, lossy is smaller,
+    /// and a bad value is a usage error.
+    func testQuantizersAndLossyFromTheCommandLine() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=160x90:rate=10:duration=0.5", ["-pix_fmt", "yuv420p"])
+        for q in ["median-cut", "wu", "kmeans", "octree"] {
+            let gif = dir.file("\(q).gif")
+            let r = try gifsmith(["convert", clip, "-o", gif, "--quantizer", q, "--colors", "64", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(try decodeWithFFmpeg(gif).frames.count, 5, q)
+        }
+        let exact = dir.file("exact.gif"), lossy = dir.file("lossy.gif")
+        XCTAssertEqual(try gifsmith(["convert", clip, "-o", exact, "--quiet"]).status, 0)
+        XCTAssertEqual(try gifsmith(["convert", clip, "-o", lossy, "--lossy", "80", "--quiet"]).status, 0)
+        let sizes = try [exact, lossy].map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as! Int }
+        XCTAssertLessThan(sizes[1], sizes[0])
+        XCTAssertEqual(try decodeWithFFmpeg(lossy).frames.count, 5)
+        let bad = try gifsmith(["convert", clip, "-o", dir.file("x.gif"), "--quantizer", "magic"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertEqual(try gifsmith(["convert", clip, "-o", dir.file("y.gif"), "--lossy", "-1"]).status, 64)
+    }
+
     /// Pillow's view of a GIF: every frame composited to RGB.
     private func pillowFrames(_ gif: String) throws -> [[UInt8]] {
         let script = """
