@@ -48,11 +48,13 @@ let package = Package(
         .target(name: "GifsmithWorkflows", dependencies: ["GifsmithAPI", "GifsmithStandIn", "Gifsmith", "GifsmithMedia", "GifsmithGIF", "GifsmithCore", "CLibXML2"]),
         // Batch conversion: inputs, journal (resume), sharding, failure isolation.
         .target(name: "GifsmithBatch", dependencies: ["Gifsmith", "GifsmithCore"]),
+        // `gifsmith bench`: quantizer/dither/lossy matrix scored with PSNR, SSIM and flicker; HTML report.
+        .target(name: "GifsmithBench", dependencies: ["Gifsmith", "GifsmithGIF", "GifsmithMedia", "GifsmithCore"]),
         // The CLI: a thin shell.
         .executableTarget(
             name: "gifsmith",
             dependencies: [
-                "Gifsmith", "GifsmithBatch", "GifsmithAPI", "GifsmithStandIn", "GifsmithWorkflows", "CMalloc",
+                "Gifsmith", "GifsmithBatch", "GifsmithBench", "GifsmithAPI", "GifsmithStandIn", "GifsmithWorkflows", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,6 +64,7 @@ let package = Package(
 
         .testTarget(name: "GifsmithCoreTests", dependencies: ["GifsmithCore"]),
         .testTarget(name: "GifsmithBatchTests", dependencies: ["GifsmithBatch", "Gifsmith", "GifsmithCore"]),
+        .testTarget(name: "GifsmithBenchTests", dependencies: ["GifsmithBench", "Gifsmith", "GifsmithGIF", "GifsmithCore"]),
         .testTarget(name: "GifsmithGIFTests", dependencies: ["GifsmithGIF", "GifsmithCore"]),
         .testTarget(name: "GifsmithMediaTests", dependencies: ["GifsmithMedia", "GifsmithCore"]),
         .testTarget(name: "GifsmithTests", dependencies: ["Gifsmith", "GifsmithGIF", "GifsmithMedia", "GifsmithCore", "GifsmithVulkan"]),

@@ -81,7 +81,7 @@ public struct ConvertOptions: Sendable, Hashable {
     public init(
         width: Int? = nil, height: Int? = nil, crop: PixelRect? = nil, cropAspect: AspectRatio? = nil,
         fps: FrameRate? = nil, start: Double? = nil, duration: Double? = nil, colors: Int = 256,
-        dither: Dither = Dither(.sierra24a), paletteMode: PaletteMode = .global, loop: LoopMode = .forever,
+        dither: Dither = Dither(.sierra24a), paletteMode: PaletteMode = .scene, loop: LoopMode = .forever,
         filter: ScaleFilter = .bicubic, optimize: Bool = true, threads: Int = 0, backend: BackendChoice = .auto,
         quantizer: QuantizerKind = .medianCut, lossy: Int = 0
     ) {

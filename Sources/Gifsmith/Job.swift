@@ -33,27 +33,55 @@ struct Job {
         if cancellation.isCancelled { throw GifsmithError.cancelled }
     }
 
-    // MARK: Global palette: two passes.
+    // MARK: Global and scene palettes: two passes.
 
-    /// Pass 1 gathers every frame's colours; pass 2 maps and writes. Between them the converted
-    /// frames wait in an unlinked temporary file, or, when `reopen` is given, pass 2 decodes and
-    /// converts the input again (same decoder, same sampler: the same frames).
-    func runGlobal(_ source: FrameSource, reopen: (() throws -> FrameSource)?) throws -> Stats {
+    /// Pass 1 gathers every frame's colours, per scene when `detectCuts` (else the whole clip is one
+    /// scene); pass 2 maps and writes. Between them the converted frames wait in an unlinked temporary
+    /// file, or, when `reopen` is given, pass 2 decodes and converts the input again (same decoder,
+    /// same sampler: the same frames). The first scene's palette is the GIF's global table; later
+    /// scenes' frames carry it as a local table.
+    func runScenes(_ source: FrameSource, reopen: (() throws -> FrameSource)?, detectCuts: Bool) throws -> Stats {
         let spill: SpillFile? = reopen == nil ? try SpillFile(size: outputSize) : nil
         var spans: [(Int64, Int64)] = []
-        let palette: Palette
+        // (first frame, palette) of each scene, in order.
+        var scenes: [(start: Int, palette: Palette)] = []
         do {
             // Scoped so that the histograms (8 MB each) are freed before the second pass.
             let histograms = WorkerLocal(count: workers) { ColorHistogram() }
+            var sceneStart = 0
+            var lastSignature: ColorSignature?
+            func closeScene() throws {
+                var histogram = ColorHistogram()
+                histograms.forEach { histogram.merge($0) }
+                for w in 0..<workers { histograms.with(w) { $0.clear() } }
+                scenes.append((sceneStart, try Quantizer.palette(from: histogram, maxColors: visibleColors, kind: options.quantizer)))
+            }
             while true {
                 try checkCancelled()
                 let batch = try source.next(batchSize)
                 if batch.isEmpty { break }
                 let converted = Slots<RGBImage>(count: batch.count)
-                try parallelFor(batch.count, workers: workers) { i, w in
+                let signatures = Slots<ColorSignature>(count: batch.count)
+                try parallelFor(batch.count, workers: workers) { i, _ in
                     let image = try backend.convert(batch[i].frame, plan: plans.plan(for: batch[i].frame))
-                    try histograms.with(w) { try backend.accumulateHistogram(image, into: &$0) }
-                    if spill != nil { converted[i] = image }
+                    if detectCuts { signatures[i] = ColorSignature(image) }
+                    converted[i] = image
+                }
+                // Cuts split the batch into runs of one scene; each run's colours go to its scene.
+                var runStart = 0
+                for i in 0...batch.count {
+                    let cut = i < batch.count && detectCuts && lastSignature.map { signatures[i]!.isCut(from: $0) } == true
+                    if i < batch.count, detectCuts { lastSignature = signatures[i] }
+                    guard i == batch.count || cut else { continue }
+                    let run = runStart..<i
+                    try parallelFor(run.count, workers: workers) { k, w in
+                        try histograms.with(w) { try backend.accumulateHistogram(converted[run.lowerBound + k]!, into: &$0) }
+                    }
+                    if cut {
+                        try closeScene()
+                        sceneStart = spans.count + i
+                    }
+                    runStart = i
                 }
                 for (i, t) in batch.enumerated() {
                     try spill?.append(converted[i]!)
@@ -63,18 +91,17 @@ struct Job {
             }
             guard !spans.isEmpty else { return Stats() }
             source.stop()
-            var histogram = ColorHistogram()
-            histograms.forEach { histogram.merge($0) }
-            palette = try Quantizer.palette(from: histogram, maxColors: visibleColors, kind: options.quantizer)
+            try closeScene()
         }
-        let mapper = PaletteMapper(palette: palette)
 
         let again = try reopen?()
         defer { again?.stop() }
-        let writer = try makeWriter(globalPalette: palette)
+        let writer = try makeWriter(globalPalette: scenes[0].palette)
         var delays = DelayScheduler()
         var previous: GIFFrameInput?
-        var stats = Stats(paletteColors: palette.count)
+        var stats = Stats(paletteColors: scenes.map(\.palette.count).max() ?? 0)
+        var scene = 0
+        var mapper = PaletteMapper(palette: scenes[0].palette)
         while true {
             try checkCancelled()
             // Either converted frames from the temporary file, or decoded frames to convert now.
@@ -90,16 +117,28 @@ struct Job {
             guard stats.frames + count <= spans.count else {
                 throw GifsmithError.internal("the second decoding pass produced more frames than the first")
             }
+            // Each frame's scene and mapper (a batch may straddle a cut).
+            var mappers: [PaletteMapper] = []
+            var sceneOf: [Int] = []
+            for i in 0..<count {
+                if scene + 1 < scenes.count, stats.frames + i >= scenes[scene + 1].start {
+                    scene += 1
+                    mapper = PaletteMapper(palette: scenes[scene].palette)
+                }
+                mappers.append(mapper)
+                sceneOf.append(scene)
+            }
             let mapped = Slots<IndexedImage>(count: count)
             try parallelFor(count, workers: workers) { i, _ in
                 let image = images.isEmpty ? try backend.convert(frames[i].frame, plan: plans.plan(for: frames[i].frame)) : images[i]
-                mapped[i] = try backend.map(image, mapper: mapper, dither: options.dither)
+                mapped[i] = try backend.map(image, mapper: mappers[i], dither: options.dither)
             }
             var inputs: [GIFFrameInput] = []
             for i in 0..<count {
                 let (start, end) = spans[stats.frames + i]
                 let delay = delays.delay(fromMicroseconds: start, toMicroseconds: end)
-                inputs.append(GIFFrameInput(image: mapped[i]!, palette: palette, usesGlobalPalette: true, delayCentiseconds: delay))
+                inputs.append(GIFFrameInput(image: mapped[i]!, palette: mappers[i].palette, usesGlobalPalette: sceneOf[i] == 0,
+                                            delayCentiseconds: delay))
             }
             try encodeAndWrite(inputs, previous: &previous, writer: writer, stats: &stats)
         }

@@ -97,7 +97,8 @@ public final class Transcoder: Sendable {
                       progress: progress, total: total)
         let stats: Job.Stats
         switch options.paletteMode {
-        case .global: stats = try job.runGlobal(frames, reopen: reopen)
+        case .global: stats = try job.runScenes(frames, reopen: reopen, detectCuts: false)
+        case .scene: stats = try job.runScenes(frames, reopen: reopen, detectCuts: true)
         case .perFrame: stats = try job.runPerFrame(frames)
         }
         if stats.frames == 0 {

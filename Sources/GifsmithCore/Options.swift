@@ -38,6 +38,10 @@ public enum PaletteMode: String, Sendable, Codable, CaseIterable {
     case global
     /// A local colour table for every frame.
     case perFrame = "per-frame"
+    /// One palette per scene: global within a scene, a new one at each cut (detected from how much
+    /// of the colour distribution changes between consecutive frames). A clip without cuts gets
+    /// exactly the global palette.
+    case scene
 }
 
 public enum LoopMode: Sendable, Hashable, Codable {

@@ -50,8 +50,8 @@ struct Convert: ParsableCommand {
     @Option(name: .customLong("bayer-scale"), help: "Bayer pattern scale 0...5 (higher: weaker pattern).")
     var bayerScale: Int = 2
 
-    @Option(help: "Palette: global (one for the clip) or per-frame (a local table per frame).")
-    var palette: String = PaletteMode.global.rawValue
+    @Option(help: "Palette: scene (one per scene, new at cuts; the default), global (one for the clip), per-frame (a local table per frame).")
+    var palette: String = PaletteMode.scene.rawValue
 
     @Option(help: "Loop: 0 = forever (default), N = N more times, none = play once.")
     var loop: String = "0"

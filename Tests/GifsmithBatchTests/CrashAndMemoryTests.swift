@@ -88,7 +88,7 @@ final class CrashAndMemoryTests: XCTestCase {
         var leftovers = 0
         for round in 0..<6 {
             let run = try Tool.start(args)
-            let delay = UInt32.random(in: 30_000...900_000, using: &rng)
+            let delay = UInt32.random(in: 30_000...350_000, using: &rng)
             usleep(delay)
             let signal = round == 3 ? SIGINT : SIGKILL
             kill(run.process.processIdentifier, signal)

@@ -43,7 +43,8 @@ final class BackendTests: XCTestCase {
         let dir = try Scratch()
         let clip = dir.file("src.mp4")
         try makeClip(clip, lavfi: "testsrc2=size=96x64:rate=10:duration=0.3", ["-pix_fmt", "yuv420p"])
-        for extra in [["--quantizer", "wu"], ["--quantizer", "kmeans", "--lossy", "40"], ["--quantizer", "octree", "--palette", "per-frame"]] {
+        for extra in [["--quantizer", "wu"], ["--quantizer", "kmeans", "--lossy", "40"], ["--quantizer", "octree", "--palette", "per-frame"],
+                      ["--palette", "scene", "--dither", "atkinson"]] {
             let cpu = dir.file("cpu.gif"), gpu = dir.file("vulkan.gif")
             XCTAssertEqual(try convert([clip, "-o", cpu, "--backend", "cpu"] + extra).status, 0)
             XCTAssertEqual(try convert([clip, "-o", gpu, "--backend", "vulkan"] + extra, environment: env).status, 0)

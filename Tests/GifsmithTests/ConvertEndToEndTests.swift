@@ -211,7 +211,7 @@ final class ConvertEndToEndTests: XCTestCase {
         let clip = dir.file("src.mp4")
         try makeClip(clip, lavfi: "testsrc2=size=96x64:rate=5:duration=1", ["-pix_fmt", "yuv420p"])
         for dither in ["none", "bayer", "floyd-steinberg", "sierra-2-4a", "atkinson"] {
-            for palette in ["global", "per-frame"] {
+            for palette in ["global", "per-frame", "scene"] {
                 let gif = dir.file("\(dither)-\(palette).gif")
                 let r = try gifsmith(["convert", clip, "-o", gif, "--dither", dither, "--palette", palette, "--colors", "17", "--quiet"])
                 XCTAssertEqual(r.status, 0, r.stderr)
@@ -244,6 +244,34 @@ final class ConvertEndToEndTests: XCTestCase {
         let bad = try gifsmith(["convert", clip, "-o", dir.file("x.gif"), "--quantizer", "magic"])
         XCTAssertEqual(bad.status, 64)
         XCTAssertEqual(try gifsmith(["convert", clip, "-o", dir.file("y.gif"), "--lossy", "-1"]).status, 64)
+    }
+
+    /// Scene palettes: a hard cut starts a new palette (a local table from then on) and scores better
+    /// than one global palette; a clip without cuts gets exactly the global result.
+    func testScenePalettesAtCutsOnly() throws {
+        let dir = try Scratch()
+        let cut = dir.file("cut.mp4")
+        let r0 = try runProcess("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=10:duration=1",
+                                           "-f", "lavfi", "-i", "mandelbrot=size=160x90:rate=10", "-filter_complex",
+                                           "[1:v]trim=duration=1,setpts=PTS-STARTPTS[m];[0:v][m]concat=n=2:v=1[v]", "-map", "[v]",
+                                           "-pix_fmt", "yuv420p", cut])
+        XCTAssertEqual(r0.status, 0, r0.stderr)
+        let scene = dir.file("scene.gif"), global = dir.file("global.gif")
+        XCTAssertEqual(try gifsmith(["convert", cut, "-o", scene, "--quiet"]).status, 0)
+        XCTAssertEqual(try gifsmith(["convert", cut, "-o", global, "--palette", "global", "--quiet"]).status, 0)
+        let decoded = try GIFReader.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: scene))))
+        XCTAssertEqual(decoded.frames.count, 20)
+        XCTAssertTrue(decoded.frames.prefix(10).allSatisfy { $0.localTableSize == nil }, "first scene: the global table")
+        XCTAssertNotNil(decoded.frames[10].localTableSize, "the cut starts a local table")
+        let filter = "scale=\(accurateRGB)"
+        XCTAssertGreaterThan(try gifPSNR(scene, clip: cut, filter: filter), try gifPSNR(global, clip: cut, filter: filter) + 0.5)
+
+        // A pan without cuts: the same bytes as --palette global.
+        let pan = dir.file("pan.mp4")
+        try makeClip(pan, lavfi: "testsrc2=size=160x90:rate=10:duration=1", ["-pix_fmt", "yuv420p"])
+        XCTAssertEqual(try gifsmith(["convert", pan, "-o", scene, "--quiet"]).status, 0)
+        XCTAssertEqual(try gifsmith(["convert", pan, "-o", global, "--palette", "global", "--quiet"]).status, 0)
+        XCTAssertEqual(try sha256(scene), try sha256(global))
     }
 
     /// Pillow's view of a GIF: every frame composited to RGB.

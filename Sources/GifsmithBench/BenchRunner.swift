@@ -1,0 +1,139 @@
+import Foundation
+import Gifsmith
+import GifsmithCore
+
+/// The outcome of a benchmark run.
+public struct BenchReport: Sendable, Codable {
+    public var rows: [BenchRow]
+    /// Things the reader should know (a reference tool missing, a failed run).
+    public var notes: [String]
+    /// Per clip: the crop of the reference frame (relative path, BMP).
+    public var referenceCrops: [String: String]
+    /// How the numbers were made, for the report's readers.
+    public var method: String
+}
+
+/// Runs the matrix, scores every GIF, and writes results.csv, results.json, index.html and the
+/// GIFs and crops into the report folder.
+public struct BenchRunner: Sendable {
+    public let options: BenchOptions
+    public init(options: BenchOptions) { self.options = options }
+
+    public static let method = """
+    Reference: each clip decoded by GifsmithMedia and converted by GifsmithCore's integer kernel \
+    (bicubic, tagged matrix/range) at the GIF's size, no quantisation. GIF frame k is paired by its \
+    start (sum of earlier delays): with --fps snapped to the exact 1/fps grid and the source frame \
+    shown at that grid time; without, the source frame starting nearest to it. PSNR: over R, G, B \
+    of the sampled frames, from their mean MSE, capped at 100 dB. SSIM: per channel R, G, B on 8x8 \
+    windows stepped by 4 (as FFmpeg's ssim filter), K1=0.01, K2=0.03, averaged over channels and \
+    sampled frames. Flicker: over each sampled frame and the one before it, the share of pixels \
+    static in the reference (every channel within the static threshold) whose GIF RGB changed.
+    """
+
+    /// Runs everything. `log` receives one line per step (for a terminal).
+    public func run(log: (String) -> Void = { _ in }) throws -> BenchReport {
+        let fm = FileManager.default
+        let dir = options.reportDirectory
+        try fm.createDirectory(atPath: "\(dir)/gifs", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: "\(dir)/crops", withIntermediateDirectories: true)
+        guard !options.clips.isEmpty else { throw BenchError.invalidOption("no clips given") }
+        guard !options.quantizers.isEmpty, !options.dithers.isEmpty, !options.lossy.isEmpty else {
+            throw BenchError.invalidOption("--quantizers, --dithers and --lossy each need at least one value")
+        }
+        var rows: [BenchRow] = []
+        var notes: [String] = []
+        var refCrops: [String: String] = [:]
+        let ffmpeg = options.references.contains("ffmpeg") || options.references.contains("gifsicle") ? ExternalTools.find("ffmpeg") : nil
+        let gifsicle = options.references.contains("gifsicle") ? ExternalTools.find("gifsicle") : nil
+        if options.references.contains("ffmpeg") && ffmpeg == nil { notes.append("ffmpeg is not installed: no FFmpeg reference rows.") }
+        if options.references.contains("gifsicle") && gifsicle == nil { notes.append("gifsicle is not installed (Debian package `gifsicle`): no gifsicle reference rows.") }
+        if options.references.contains("gifsicle") && gifsicle != nil && ffmpeg == nil { notes.append("gifsicle rows need FFmpeg's GIF as input: skipped.") }
+
+        var usedNames: Set<String> = []
+        for clip in options.clips {
+            var name = ((clip as NSString).lastPathComponent as NSString).deletingPathExtension
+            while usedNames.contains(name) { name += "_" }
+            usedNames.insert(name)
+            log("\(name): decoding reference")
+            let reference = try ReferenceClip(path: clip)
+            let size = try reference.outputSize(width: options.width)
+            var cropAt: Int?
+            var clipRows: [BenchRow] = []
+            var refCropSource: Int?
+
+            func score(_ gifPath: String, tool: String, quantizer: String, dither: String, lossy: Int, seconds: Double) throws {
+                let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: gifPath)))
+                let s = try GIFScorer.score(gif: bytes, reference: reference, fps: options.fps, framesSampled: options.framesSampled,
+                                            staticThreshold: options.staticThreshold, cropCentiseconds: cropAt)
+                var row = BenchRow(clip: name, tool: tool, quantizer: quantizer, dither: dither, lossy: lossy, colors: options.colors,
+                                   width: s.width, height: s.height, frames: s.frames, bytes: bytes.count, seconds: seconds,
+                                   psnr: s.psnr, ssim: s.ssim, flicker: s.flicker, framesScored: s.perFrame.count,
+                                   perFrame: s.perFrame, gif: "gifs/" + (gifPath as NSString).lastPathComponent, crop: nil)
+                let c = BMPWriter.centreCrop(rgb: s.cropFrame, width: s.width, height: s.height, cropWidth: 160, cropHeight: 120)
+                let cropName = "crops/" + ((gifPath as NSString).lastPathComponent as NSString).deletingPathExtension + ".bmp"
+                try Data(BMPWriter.encode(rgb: c.rgb, width: c.width, height: c.height)).write(to: URL(fileURLWithPath: "\(dir)/\(cropName)"))
+                row.crop = cropName
+                if refCropSource == nil { refCropSource = s.cropSourceFrame }
+                clipRows.append(row)
+                log(String(format: "  %-36@ %10d B %7.2f s  PSNR %6.2f  SSIM %.4f  flicker %@", row.setting as NSString, row.bytes, seconds,
+                           row.psnr, row.ssim, (row.flicker.map { String(format: "%.4f", $0) } ?? "n/a") as NSString))
+            }
+
+            // Fix the crop moment from the clip's frame times, so every tool is cropped at the same instant.
+            let durationCs = Int((reference.pts.last! - max(reference.pts[0], 0)) / 10_000)
+            cropAt = max(0, durationCs / 2)
+
+            for q in options.quantizers {
+                for d in options.dithers {
+                    for l in options.lossy {
+                        let file = "\(name)-\(q.rawValue)-\(d.rawValue)-l\(l).gif"
+                        let out = "\(dir)/gifs/\(file)"
+                        let o = ConvertOptions(width: size.width, height: size.height, fps: options.fps, colors: options.colors,
+                                               dither: Dither(d), backend: options.backend, quantizer: q, lossy: l)
+                        let t0 = Date()
+                        do {
+                            _ = try Transcoder(options: o).convert(input: clip, output: out)
+                        } catch {
+                            notes.append("\(name) \(q.rawValue)/\(d.rawValue)/lossy \(l) failed: \(error)")
+                            log("  FAILED \(q.rawValue)/\(d.rawValue)/lossy \(l): \(error)")
+                            continue
+                        }
+                        let seconds = Date().timeIntervalSince(t0)
+                        try score(out, tool: "gifsmith", quantizer: q.rawValue, dither: d.rawValue, lossy: l, seconds: seconds)
+                    }
+                }
+            }
+            if let ffmpeg {
+                let ffOut = "\(dir)/gifs/\(name)-ffmpeg.gif"
+                do {
+                    let sec = try ExternalTools.ffmpegGIF(ffmpeg: ffmpeg, clip: clip, output: ffOut, width: size.width, height: size.height,
+                                                          fps: options.fps, colors: options.colors)
+                    if options.references.contains("ffmpeg") {
+                        try score(ffOut, tool: "ffmpeg", quantizer: "palettegen", dither: "sierra2_4a", lossy: 0, seconds: sec)
+                    }
+                    if let gifsicle {
+                        let levels = options.lossy.filter { $0 > 0 }
+                        for l in levels.isEmpty ? [40] : levels {
+                            let gsOut = "\(dir)/gifs/\(name)-gifsicle-l\(l).gif"
+                            let s2 = try ExternalTools.gifsicle(gifsicle, input: ffOut, output: gsOut, lossy: l)
+                            try score(gsOut, tool: "gifsicle", quantizer: "palettegen", dither: "sierra2_4a", lossy: l, seconds: sec + s2)
+                        }
+                    }
+                } catch {
+                    notes.append("\(name): reference tool failed: \(error)")
+                }
+            }
+            if let s = refCropSource {
+                let ref = try reference.frames([s], size: size)[s]!
+                let c = BMPWriter.centreCrop(rgb: ref.pixels, width: size.width, height: size.height, cropWidth: 160, cropHeight: 120)
+                let cropName = "crops/\(name)-reference.bmp"
+                try Data(BMPWriter.encode(rgb: c.rgb, width: c.width, height: c.height)).write(to: URL(fileURLWithPath: "\(dir)/\(cropName)"))
+                refCrops[name] = cropName
+            }
+            rows += clipRows
+        }
+        let report = BenchReport(rows: rows, notes: notes, referenceCrops: refCrops, method: Self.method)
+        try ReportWriter.write(report, options: options, to: dir)
+        return report
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import Gifsmith
+import GifsmithBench
+import GifsmithCore
+
+/// `gifsmith bench`: quantizers × dithers × lossy levels on clips, scored against the unquantised frames.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Compare quantizers, dithers and lossy levels: bytes, time, PSNR, SSIM, flicker; CSV, JSON and an HTML report.",
+        discussion: """
+        Every clip is converted with every combination (in process, one at a time), each GIF is decoded \
+        and compared with the clip's frames converted at the same size without quantisation. \
+        REPORT_DIR gets results.csv, results.json, index.html (offline; inline SVG plots), gifs/ and crops/.
+
+        PSNR: RGB, from the mean MSE of the scored frames, capped at 100 dB. SSIM: per channel on 8x8 \
+        windows stepped by 4 (FFmpeg's ssim filter's window), averaged over R, G, B. Flicker: share of \
+        pixels static in the source (every channel within 2 levels) whose GIF colour changed between \
+        consecutive frames; lower is better.
+
+        --reference ffmpeg adds FFmpeg's two-pass palettegen+paletteuse (sierra2_4a) at the same size; \
+        gifsicle adds `gifsicle -O3 --lossy=N` on FFmpeg's GIF for each --lossy level above 0. Tools \
+        that are not installed are skipped with a note.
+
+        Exit codes: 0 done; 64 bad option; 65 a clip is unusable; 73 REPORT_DIR cannot be written.
+
+        Example:
+          gifsmith bench clip.mp4 -o report/ --quantizers median-cut,wu --dithers none,sierra-2-4a --lossy 0,40 --reference ffmpeg
+        """
+    )
+
+    @Argument(help: "Video clips.")
+    var clips: [String]
+
+    @Option(name: .shortAndLong, help: "Report folder (created if missing).")
+    var output: String
+
+    @Option(help: "Comma-separated quantizers: median-cut, wu, kmeans, octree.")
+    var quantizers: String = QuantizerKind.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Option(help: "Comma-separated dithers: none, bayer, floyd-steinberg, sierra-2-4a, atkinson.")
+    var dithers: String = "none,sierra-2-4a"
+
+    @Option(help: "Comma-separated lossy LZW levels (0 = off).")
+    var lossy: String = "0"
+
+    @Option(help: "Palette size 2...256.")
+    var colors: Int = 256
+
+    @Option(help: "Output width (the height keeps the aspect); 0 keeps the source width.")
+    var width: Int = 480
+
+    @Option(help: "Resample onto a regular frame rate (as convert --fps).")
+    var fps: String?
+
+    @Option(name: .customLong("frames-sampled"), help: "GIF frames scored per setting, evenly spread; 0 scores all.")
+    var framesSampled: Int = 8
+
+    @Option(help: "Comma-separated reference tools: ffmpeg, gifsicle.")
+    var reference: String = ""
+
+    @Option(help: "Backend for gifsmith's encodes: cpu, vulkan, auto.")
+    var backend: String = "cpu"
+
+    @Flag(help: "Print the results as JSON on stdout instead of a table.")
+    var json = false
+
+    func run() throws {
+        func list(_ s: String) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        func usage(_ m: String) -> Never { ExitCodes.fail(.invalidOption(m)) }
+        var qs: [QuantizerKind] = []
+        for q in list(quantizers) {
+            guard let k = QuantizerKind(rawValue: q) else { usage("--quantizers: '\(q)' is not one of \(QuantizerKind.allCases.map(\.rawValue).joined(separator: ", "))") }
+            qs.append(k)
+        }
+        var ds: [DitherMethod] = []
+        for d in list(dithers) {
+            guard let m = DitherMethod(rawValue: d) else { usage("--dithers: '\(d)' is not one of \(DitherMethod.allCases.map(\.rawValue).joined(separator: ", "))") }
+            ds.append(m)
+        }
+        var ls: [Int] = []
+        for l in list(lossy) {
+            guard let v = Int(l), (0...10000).contains(v) else { usage("--lossy: '\(l)' is not an integer in 0...10000") }
+            ls.append(v)
+        }
+        let refs = list(reference)
+        for r in refs where r != "ffmpeg" && r != "gifsicle" { usage("--reference: '\(r)' is not ffmpeg or gifsicle") }
+        guard (2...256).contains(colors) else { usage("--colors \(colors) is outside 2...256") }
+        guard width == 0 || (1...16384).contains(width) else { usage("--width \(width) is outside 1...16384") }
+        guard framesSampled >= 0 else { usage("--frames-sampled must be 0 or more") }
+        var rate: FrameRate?
+        if let fps {
+            guard let r = FrameRate(parsing: fps) else { usage("--fps '\(fps)' is not a frame rate") }
+            rate = r
+        }
+        guard let choice = BackendChoice(parsing: backend, device: nil) else { usage("--backend '\(backend)' is not cpu, vulkan or auto") }
+        guard !qs.isEmpty, !ds.isEmpty, !ls.isEmpty else { usage("--quantizers, --dithers and --lossy each need a value") }
+
+        let options = BenchOptions(clips: clips, reportDirectory: output, quantizers: qs, dithers: ds, lossy: ls, colors: colors,
+                                   width: width == 0 ? nil : width, fps: rate, framesSampled: framesSampled, references: refs,
+                                   backend: choice)
+        let report: BenchReport
+        do {
+            report = try BenchRunner(options: options).run { line in
+                if !json { FileHandleOutput.stderr(line + "\n") }
+            }
+        } catch let e as GifsmithError {
+            ExitCodes.fail(e)
+        } catch let e as BenchError {
+            if case .invalidOption = e { ExitCodes.fail(.invalidOption(e.description)) }
+            FileHandleOutput.stderr("gifsmith: \(e)\n")
+            Foundation.exit(ExitCodes.badInput)
+        } catch let e as CocoaError where e.code.rawValue >= 512 && e.code.rawValue < 1024 {
+            ExitCodes.fail(.output("\(output): \(e.localizedDescription)"))
+        } catch {
+            ExitCodes.fail(.internal("\(error)"))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = try encoder.encode(report)
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print(String(format: "%-12@ %-40@ %11@ %8@ %8@ %7@ %8@", "clip" as NSString, "setting" as NSString, "bytes" as NSString,
+                     "seconds" as NSString, "PSNR dB" as NSString, "SSIM" as NSString, "flicker" as NSString))
+        for r in report.rows {
+            print(String(format: "%-12@ %-40@ %11d %8.3f %8.2f %7.4f %8@", r.clip as NSString, r.setting as NSString, r.bytes, r.seconds,
+                         r.psnr, r.ssim, (r.flicker.map { String(format: "%.4f", $0) } ?? "n/a") as NSString))
+        }
+        for n in report.notes { print("note: \(n)") }
+        print("report: \(output)/index.html")
+    }
+}
