@@ -25,6 +25,8 @@ import GifsmithCore
 /// iterates ``events``) stops the pipeline at the next batch of frames; ``value()`` then throws
 /// `GifsmithError.cancelled` and no output exists: a `.file` destination is never created (its
 /// hidden temporary file is removed) and a `.data` destination's temporary folder is removed.
+/// Releasing the session (and every copy of ``events``) before the end also cancels it: keep it, or
+/// a task awaiting ``value()``, for as long as the work should go on.
 public final class TranscodeSession: Sendable {
     /// The transcode's events, in order. One consumer; the stream buffers until it is read.
     public let events: AsyncStream<TranscodeEvent>
