@@ -140,6 +140,15 @@ public struct ConvertOptions: Sendable, Hashable {
 }
 
 extension ConvertOptions {
+    /// `--quality 1...100`: one knob for size against fidelity. 100 is lossless LZW with 256
+    /// colours; lower values take colours away (16 + 240·q/100, so 50 → 136) and allow lossy LZW
+    /// (2·(100 − q) below 90, so 50 → 100). The dither and everything else stay as they are.
+    public mutating func applyQuality(_ q: Int) throws {
+        guard (1...100).contains(q) else { throw GifsmithError.invalidOption("--quality \(q) is outside 1...100") }
+        colors = 16 + 240 * q / 100
+        lossy = q >= 90 ? 0 : 2 * (100 - q)
+    }
+
     /// Worker threads for this job.
     var workers: Int { threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount) }
     /// Frames handled per parallel step (and decoded ahead): enough to keep every worker busy.

@@ -75,8 +75,9 @@ public struct BenchRunner: Sendable {
                 row.crop = cropName
                 if refCropSource == nil { refCropSource = s.cropSourceFrame }
                 clipRows.append(row)
-                log(String(format: "  %-36@ %10d B %7.2f s  PSNR %6.2f  SSIM %.4f  flicker %@", row.setting as NSString, row.bytes, seconds,
-                           row.psnr, row.ssim, (row.flicker.map { String(format: "%.4f", $0) } ?? "n/a") as NSString))
+                let label = row.setting.count >= 34 ? row.setting : row.setting + String(repeating: " ", count: 34 - row.setting.count)
+                log("  " + label + String(format: " %10d B %7.2f s  PSNR %6.2f  SSIM %.4f  flicker ", row.bytes, seconds, row.psnr, row.ssim)
+                    + (row.flicker.map { String(format: "%.4f", $0) } ?? "n/a"))
             }
 
             // Fix the crop moment from the clip's frame times, so every tool is cropped at the same instant.

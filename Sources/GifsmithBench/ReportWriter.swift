@@ -81,14 +81,18 @@ public enum ReportWriter {
     }
 
     static func perFrame(_ rows: [BenchRow]) -> String {
-        let w = 640.0, h = 300.0, l = 70.0, r = 20.0, t = 20.0, b = 50.0
+        let w = 640.0, plotH = 300.0, l = 70.0, r = 20.0, t = 20.0, b = 50.0
+        // A legend below the plot, two entries a line.
+        let legendLines = (rows.count + 1) / 2
+        let fullH = plotH + Double(legendLines) * 16 + 8
+        let h = plotH
         let xs = rows.flatMap { $0.perFrame.map(\.seconds) }
         let ys = rows.flatMap { $0.perFrame.map(\.ssim) }
         let (x0, x1) = range(xs)
         let (y0, y1) = range(ys)
         func px(_ v: Double) -> Double { l + (v - x0) / (x1 - x0) * (w - l - r) }
         func py(_ v: Double) -> Double { h - b - (v - y0) / (y1 - y0) * (h - t - b) }
-        var s = "<svg class=\"plot perframe\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
+        var s = "<svg class=\"plot perframe\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(fullH))\" viewBox=\"0 0 \(Int(w)) \(Int(fullH))\">"
         s += axes(w: w, h: h, l: l, r: r, t: t, b: b, xLabel: "seconds", yLabel: "SSIM",
                   xTicks: (x0, x1, { f($0, 2) }), yTicks: (y0, y1, { f($0, 4) }))
         for (i, row) in rows.enumerated() {
@@ -97,6 +101,11 @@ public enum ReportWriter {
             for p in row.perFrame {
                 s += "<circle cx=\"\(f(px(p.seconds)))\" cy=\"\(f(py(p.ssim)))\" r=\"2.5\" fill=\"\(colour(i))\"><title>\(esc(row.setting)) frame \(p.gifFrame): SSIM \(f(p.ssim, 4)), PSNR \(f(p.psnr, 2)) dB</title></circle>"
             }
+        }
+        for (i, row) in rows.enumerated() {
+            let lx = l + Double(i % 2) * 280, ly = plotH + 4 + Double(i / 2) * 16
+            s += "<rect x=\"\(f(lx))\" y=\"\(f(ly))\" width=\"14\" height=\"10\" fill=\"\(colour(i))\"/>"
+            s += "<text x=\"\(f(lx + 18))\" y=\"\(f(ly + 9))\" font-size=\"11\">\(esc(row.setting))</text>"
         }
         return s + "</svg>"
     }

@@ -123,11 +123,14 @@ struct BenchCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print(String(format: "%-12@ %-40@ %11@ %8@ %8@ %7@ %8@", "clip" as NSString, "setting" as NSString, "bytes" as NSString,
-                     "seconds" as NSString, "PSNR dB" as NSString, "SSIM" as NSString, "flicker" as NSString))
+        // String(format:) ignores widths on %@ on Linux: pad by hand.
+        func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }
+        func lpad(_ t: String, _ n: Int) -> String { t.count >= n ? t : String(repeating: " ", count: n - t.count) + t }
+        print(pad("clip", 14) + pad("setting", 34) + lpad("bytes", 11) + lpad("seconds", 9) + lpad("PSNR dB", 9) + lpad("SSIM", 8) + lpad("flicker", 9))
         for r in report.rows {
-            print(String(format: "%-12@ %-40@ %11d %8.3f %8.2f %7.4f %8@", r.clip as NSString, r.setting as NSString, r.bytes, r.seconds,
-                         r.psnr, r.ssim, (r.flicker.map { String(format: "%.4f", $0) } ?? "n/a") as NSString))
+            print(pad(r.clip, 14) + pad(r.setting, 34) + lpad("\(r.bytes)", 11) + lpad(String(format: "%.3f", r.seconds), 9)
+                  + lpad(String(format: "%.2f", r.psnr), 9) + lpad(String(format: "%.4f", r.ssim), 8)
+                  + lpad(r.flicker.map { String(format: "%.4f", $0) } ?? "n/a", 9))
         }
         for n in report.notes { print("note: \(n)") }
         print("report: \(output)/index.html")

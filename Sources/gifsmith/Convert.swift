@@ -62,6 +62,12 @@ struct Convert: ParsableCommand {
     @Option(help: "Lossy LZW level 0...10000 (0 = off): pixels may show a colour within lossy/4 of their own to compress better.")
     var lossy: Int = 0
 
+    @Option(help: "One knob 1...100 for size against fidelity: sets --colors and --lossy (see the README).")
+    var quality: Int?
+
+    @Option(name: .customLong("max-size"), help: "Largest acceptable GIF, e.g. 2MB, 500KB, 1.5MiB: settings give way in a documented order until it fits.")
+    var maxSize: String?
+
     @Option(help: "Scaling filter: bicubic (sharp, default) or area (box average).")
     var scaler: String = ScaleFilter.bicubic.rawValue
 
@@ -95,8 +101,18 @@ struct Convert: ParsableCommand {
         let signals = SignalTrap(cancellation: cancellation)
         defer { signals.release() }
         do {
-            let result = try Transcoder(options: options).convert(input: input, output: output, cancellation: cancellation) {
-                reporter.handle($0)
+            let transcoder = Transcoder(options: options)
+            let result: TranscodeResult
+            if let maxSize {
+                guard let target = SizeTarget(parsing: maxSize) else {
+                    throw GifsmithError.invalidOption("--max-size '\(maxSize)' is not a size of at least 1 KiB (e.g. 2MB, 500KB, 1.5MiB)")
+                }
+                result = try transcoder.convert(input: input, output: output, fitting: target, cancellation: cancellation) {
+                    if case .finished = $0 { return }
+                    reporter.handle($0)
+                }.result
+            } else {
+                result = try transcoder.convert(input: input, output: output, cancellation: cancellation) { reporter.handle($0) }
             }
             reporter.finish(result)
         } catch let e as GifsmithError {
@@ -154,6 +170,7 @@ struct Convert: ParsableCommand {
         }
         o.quantizer = kind
         o.lossy = lossy
+        if let quality { try o.applyQuality(quality) }
         guard let choice = BackendChoice(parsing: backend, device: device), !(backend == "cpu" && device != nil) else {
             throw GifsmithError.invalidOption(backend == "cpu" ? "--device needs --backend vulkan or auto, not cpu"
                                                                : "--backend '\(backend)' is not one of auto, cpu, vulkan")

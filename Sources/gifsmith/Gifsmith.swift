@@ -37,6 +37,6 @@ struct GifsmithCommand: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [Convert.self, Probe.self, Devices.self, BannerCommand.self, AnimateCommand.self, TemplateCommand.self,
-                      TextToGIFCommand.self, AnimatePageCommand.self, StandInCommand.self, BatchCommand.self]
+                      TextToGIFCommand.self, AnimatePageCommand.self, StandInCommand.self, BatchCommand.self, BenchCommand.self]
     )
 }

@@ -274,6 +274,37 @@ final class ConvertEndToEndTests: XCTestCase {
         XCTAssertEqual(try sha256(scene), try sha256(global))
     }
 
+    /// --max-size: the GIF fits the budget (smaller settings chosen in the documented order), an
+    /// impossible budget fails with exit 64 and writes nothing; --quality is one knob that shrinks files.
+    func testMaxSizeAndQuality() throws {
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=320x180:rate=10:duration=3", ["-pix_fmt", "yuv420p"])
+        let plain = dir.file("plain.gif")
+        XCTAssertEqual(try gifsmith(["convert", clip, "-o", plain, "--quiet"]).status, 0)
+        let plainBytes = try FileManager.default.attributesOfItem(atPath: plain)[.size] as! Int
+        let budget = plainBytes / 3
+        let fit = dir.file("fit.gif")
+        let r = try gifsmith(["convert", clip, "-o", fit, "--max-size", "\(budget)", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let fitBytes = try FileManager.default.attributesOfItem(atPath: fit)[.size] as! Int
+        XCTAssertLessThanOrEqual(fitBytes, budget)
+        XCTAssertGreaterThan(try decodeWithFFmpeg(fit).frames.count, 0)
+
+        let out = dir.file("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let impossible = try gifsmith(["convert", clip, "-o", out + "/x.gif", "--max-size", "2KB", "--quiet"])
+        XCTAssertEqual(impossible.status, 64, impossible.stderr)
+        XCTAssertTrue(impossible.stderr.contains("no settings fit"), impossible.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [])
+        XCTAssertEqual(try gifsmith(["convert", clip, "-o", fit, "--max-size", "lots"]).status, 64)
+
+        let q = dir.file("q.gif")
+        XCTAssertEqual(try gifsmith(["convert", clip, "-o", q, "--quality", "40", "--quiet"]).status, 0)
+        XCTAssertLessThan(try FileManager.default.attributesOfItem(atPath: q)[.size] as! Int, plainBytes)
+        XCTAssertEqual(try gifsmith(["convert", clip, "-o", q, "--quality", "0"]).status, 64)
+    }
+
     /// Pillow's view of a GIF: every frame composited to RGB.
     private func pillowFrames(_ gif: String) throws -> [[UInt8]] {
         let script = """
