@@ -33,7 +33,8 @@ struct GifsmithCommand: ParsableCommand {
         discussion: """
         Exit codes: 0 success; 64 bad option or geometry; 65 input is not usable video (empty, corrupt, \
         not media, no frames in range); 66 input missing or unreadable; 69 codec, format or requested Vulkan backend not available; \
-        70 internal error; 73 output cannot be written; 130 interrupted.
+        70 internal error; 73 output cannot be written; workflows also 75 network or deadline, \
+        76 the remote service refused or failed the job, 77 no or refused API key; 130 interrupted.
         """,
         version: "0.1.0",
         subcommands: [Convert.self, Probe.self, Devices.self, BannerCommand.self, AnimateCommand.self, TemplateCommand.self,
