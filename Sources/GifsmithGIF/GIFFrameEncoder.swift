@@ -93,15 +93,24 @@ public struct GIFFrameEncoder: Sendable {
             transparentTableSize = ColorTable.paddedSize(count + 1)
         }
         let transparent = UInt8(count)  // count < 256 checked above
-        let (masked, replaced) = FrameDiff.cropMaskingUnchanged(previous: previous.image.indices, previousLUT: previousLUT,
+        let (maskedIndices, replaced) = FrameDiff.cropMaskingUnchanged(previous: previous.image.indices, previousLUT: previousLUT,
                                                                 current: image.indices, currentLUT: currentLUT,
                                                                 width: image.width, rect: rect, transparent: transparent)
         // With nothing replaced the masked form is the plain one with an equal or larger table.
         guard replaced > 0 else { return plain()! }
-        // The masked form usually wins and, being mostly one long run, is the cheaper to
-        // encode; encode it first so the plain form can stop once it has lost (ties: plain).
-        let withTransparency = frameBytes(frame, rect: rect, indices: masked, tableSize: transparentTableSize,
-                                          transparent: transparent, encoder: encoder, limit: .max, lossy: lossyTable)!
+        // Encode the likely winner first so the other can stop as soon as it has lost; the
+        // choice is the same either way (the smaller; ties: plain). With many unchanged pixels
+        // the masked form usually wins and, being mostly one long run, is cheap; with few, the
+        // plain form usually wins.
+        func masked(limit: Int) -> [UInt8]? {
+            frameBytes(frame, rect: rect, indices: maskedIndices, tableSize: transparentTableSize,
+                       transparent: transparent, encoder: encoder, limit: limit, lossy: lossyTable)
+        }
+        if replaced * 8 < rect.width * rect.height {
+            let plainBytes = plain()!
+            return masked(limit: plainBytes.count - 1) ?? plainBytes
+        }
+        let withTransparency = masked(limit: .max)!
         return plain(limit: withTransparency.count) ?? withTransparency
     }
 
