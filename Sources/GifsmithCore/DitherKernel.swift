@@ -209,7 +209,11 @@ public enum DitherKernel {
                     min(max(b &- Int32(s.last & 255), 0 &- l), l))
         }
 
-        func floydSteinberg() {
+        /// Floyd-Steinberg and Sierra-2-4A: error goes to the next pixel (carried in registers)
+        /// and to the row below only, so three row buffers suffice, rotated two rows at a time.
+        /// `spread` sets the carry and adds the shares for the row below (`nxt`, at offset `a`).
+        @inline(__always)
+        func diffuseOneRowDown(_ spread: (UnsafeMutablePointer<Int32>, Int, (Int32, Int32, Int32), inout Carry) -> Void) {
             let stride = (width + 3) * 3
             var buf = [Int32](repeating: 0, count: 3 * stride)
             buf.withUnsafeMutableBufferPointer { buf in
@@ -221,11 +225,8 @@ public enum DitherKernel {
                     rows(pair: y + 1 < height) { x, dy, s in
                         let cur = dy == 0 ? a0 : a1, nxt = dy == 0 ? a1 : a2
                         let a = (x + 1) * 3
-                        let (er, eg, eb) = visit((y + dy) * width + x, cur[a] &+ s.c1r, cur[a + 1] &+ s.c1g, cur[a + 2] &+ s.c1b, &s)
-                        s.c1r = share(er, 7, 4); s.c1g = share(eg, 7, 4); s.c1b = share(eb, 7, 4)
-                        nxt[a - 3] &+= share(er, 3, 4); nxt[a - 2] &+= share(eg, 3, 4); nxt[a - 1] &+= share(eb, 3, 4)
-                        nxt[a] &+= share(er, 5, 4); nxt[a + 1] &+= share(eg, 5, 4); nxt[a + 2] &+= share(eb, 5, 4)
-                        nxt[a + 3] &+= share(er, 1, 4); nxt[a + 4] &+= share(eg, 1, 4); nxt[a + 5] &+= share(eb, 1, 4)
+                        let e = visit((y + dy) * width + x, cur[a] &+ s.c1r, cur[a + 1] &+ s.c1g, cur[a + 2] &+ s.c1b, &s)
+                        spread(nxt, a, e, &s)
                     }
                     // Rows y+2, y+3 next: they read acc[2] and write the two spent rows.
                     a0.update(repeating: 0, count: stride)
@@ -236,28 +237,23 @@ public enum DitherKernel {
             }
         }
 
+        func floydSteinberg() {
+            diffuseOneRowDown { nxt, a, e, s in
+                let (er, eg, eb) = e
+                s.c1r = share(er, 7, 4); s.c1g = share(eg, 7, 4); s.c1b = share(eb, 7, 4)
+                nxt[a - 3] &+= share(er, 3, 4); nxt[a - 2] &+= share(eg, 3, 4); nxt[a - 1] &+= share(eb, 3, 4)
+                nxt[a] &+= share(er, 5, 4); nxt[a + 1] &+= share(eg, 5, 4); nxt[a + 2] &+= share(eb, 5, 4)
+                nxt[a + 3] &+= share(er, 1, 4); nxt[a + 4] &+= share(eg, 1, 4); nxt[a + 5] &+= share(eb, 1, 4)
+            }
+        }
+
         func sierra24a() {
-            let stride = (width + 3) * 3
-            var buf = [Int32](repeating: 0, count: 3 * stride)
-            buf.withUnsafeMutableBufferPointer { buf in
-                var acc = (buf.baseAddress!, buf.baseAddress! + stride, buf.baseAddress! + 2 * stride)
-                var y = 0
-                while y < height {
-                    let a0 = acc.0, a1 = acc.1, a2 = acc.2
-                    rows(pair: y + 1 < height) { x, dy, s in
-                        let cur = dy == 0 ? a0 : a1, nxt = dy == 0 ? a1 : a2
-                        let a = (x + 1) * 3
-                        let (er, eg, eb) = visit((y + dy) * width + x, cur[a] &+ s.c1r, cur[a + 1] &+ s.c1g, cur[a + 2] &+ s.c1b, &s)
-                        s.c1r = share(er, 2, 2); s.c1g = share(eg, 2, 2); s.c1b = share(eb, 2, 2)
-                        let qr = share(er, 1, 2), qg = share(eg, 1, 2), qb = share(eb, 1, 2)
-                        nxt[a - 3] &+= qr; nxt[a - 2] &+= qg; nxt[a - 1] &+= qb
-                        nxt[a] &+= qr; nxt[a + 1] &+= qg; nxt[a + 2] &+= qb
-                    }
-                    a0.update(repeating: 0, count: stride)
-                    a1.update(repeating: 0, count: stride)
-                    acc = (a2, a0, a1)
-                    y += 2
-                }
+            diffuseOneRowDown { nxt, a, e, s in
+                let (er, eg, eb) = e
+                s.c1r = share(er, 2, 2); s.c1g = share(eg, 2, 2); s.c1b = share(eb, 2, 2)
+                let qr = share(er, 1, 2), qg = share(eg, 1, 2), qb = share(eb, 1, 2)
+                nxt[a - 3] &+= qr; nxt[a - 2] &+= qg; nxt[a - 1] &+= qb
+                nxt[a] &+= qr; nxt[a + 1] &+= qg; nxt[a + 2] &+= qb
             }
         }
 

@@ -101,7 +101,7 @@ public final class PaletteMapper: Sendable {
         precondition(0...255 ~= r && 0...255 ~= g && 0...255 ~= b, "colour channels must be 0...255")
         return cellTable.withUnsafeBufferPointer { t in
             candidates.withUnsafeBufferPointer { c in
-                Int(Self.lookup(t.baseAddress!, c.baseAddress!, r, g, b) >> 24)
+                Int(Self.lookup4(t.baseAddress!, c.baseAddress!, r, g, b) >> 24)
             }
         }
     }
@@ -119,25 +119,9 @@ public final class PaletteMapper: Sendable {
 
     /// The search kernel: returns the candidate word (`index << 24 | r << 16 | g << 8 | b`) of
     /// the nearest colour. Channels must be 0...255 (callers clamp), so the cell index is in
-    /// range. The scan takes the minimum of `d << 32 | word`: smallest distance, then lowest
-    /// index (the index is the word's top byte), with no data-dependent branch; d ≤ 3·255².
-    /// This form has the shortest latency for one query (error diffusion).
-    @inline(__always)
-    static func lookup(_ table: UnsafePointer<UInt32>, _ cand: UnsafePointer<UInt32>,
-                       _ r: Int32, _ g: Int32, _ b: Int32) -> UInt32 {
-        let t = table[Int((r >> 3) << 10 | (g >> 3) << 5 | (b >> 3))]
-        var k = Int(t >> 9)
-        let end = k &+ Int(t & 511)
-        var best = UInt64.max
-        while k < end {
-            best = min(best, key(cand[k], r, g, b))
-            k &+= 1
-        }
-        return UInt32(truncatingIfNeeded: best)
-    }
-
-    /// The same answer as `lookup`, scanning the padded run four entries at a time: more
-    /// work, fewer branches, the better form when queries are independent (none, bayer).
+    /// range. The scan takes the minimum of `d << 32 | word` — smallest distance, then lowest
+    /// index (the index is the word's top byte) — over the run, four entries at a time (runs are
+    /// padded to a multiple of 4), with no data-dependent branch; d ≤ 3·255².
     @inline(__always)
     static func lookup4(_ table: UnsafePointer<UInt32>, _ cand: UnsafePointer<UInt32>,
                         _ r: Int32, _ g: Int32, _ b: Int32) -> UInt32 {

@@ -33,9 +33,7 @@ enum ColorTags {
     /// footage the half-pixel difference is invisible; on sharp synthetic edges matching FFmpeg
     /// matters. Measured on testsrc2 (yuv420p, H.264, no dither, 255 colours) against FFmpeg's
     /// accurate conversion: 39.1 dB read as centred, 28.5 dB read as left.
-    static func siting(_ loc: AVChromaLocation, pixelFormat: AVPixelFormat, codec: AVCodecID) -> ChromaSiting {
-        .center
-    }
+    static let siting = ChromaSiting.center
 
     static func isJPEGFormat(_ f: AVPixelFormat) -> Bool {
         switch f {

@@ -76,8 +76,6 @@ enum ExtractionPlan {
 struct ColorFallback {
     var matrix: ColorMatrix
     var range: ColorRange
-    var siting: ChromaSiting
-    var codec: AVCodecID
 }
 
 /// Turns decoded `AVFrame`s into tight 8-bit planes.
@@ -122,11 +120,8 @@ final class FrameExtractor {
             ]
             let matrix = ColorTags.matrix(frame.pointee.colorspace) ?? fallback.matrix
             let range = ColorTags.range(frame.pointee.color_range, pixelFormat: format) ?? fallback.range
-            let siting = frame.pointee.chroma_location == AVCHROMA_LOC_UNSPECIFIED
-                ? fallback.siting
-                : ColorTags.siting(frame.pointee.chroma_location, pixelFormat: format, codec: fallback.codec)
             return PlanarFrame(width: w, height: h,
-                               layout: .yuv(chromaShiftX: sx, chromaShiftY: sy, matrix: matrix, range: range, siting: siting),
+                               layout: .yuv(chromaShiftX: sx, chromaShiftY: sy, matrix: matrix, range: range, siting: ColorTags.siting),
                                planes: planes, strides: [w, cw, cw], pts: 0)
 
         case let .rgb(r, g, b, alpha):

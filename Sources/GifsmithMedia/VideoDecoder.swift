@@ -45,7 +45,7 @@ public final class VideoDecoder: @unchecked Sendable {
     private var startTimestamp: Int64?
     private var nominalFrameDuration: Int64 = 0
     private var rotation = 0
-    private var fallback = ColorFallback(matrix: .bt601, range: .limited, siting: .left, codec: AV_CODEC_ID_NONE)
+    private var fallback = ColorFallback(matrix: .bt601, range: .limited)
 
     private var demuxEnded = false
     private var draining = false
@@ -110,10 +110,9 @@ public final class VideoDecoder: @unchecked Sendable {
         let pixFmt = AVPixelFormat(rawValue: par.pointee.format)
         let taggedMatrix = ColorTags.matrix(par.pointee.color_space)
         let taggedRange = ColorTags.range(par.pointee.color_range, pixelFormat: pixFmt)
-        let siting = ColorTags.siting(par.pointee.chroma_location, pixelFormat: pixFmt, codec: par.pointee.codec_id)
         fallback = ColorFallback(
             matrix: taggedMatrix ?? ColorMatrix.defaultFor(width: Int(par.pointee.width), height: Int(par.pointee.height)),
-            range: taggedRange ?? .limited, siting: siting, codec: par.pointee.codec_id)
+            range: taggedRange ?? .limited)
 
         let isVFR = Self.prefetchLooksVariable(input: input, queue: &queued, demuxEnded: &demuxEnded, readError: &readError)
 
@@ -122,7 +121,7 @@ public final class VideoDecoder: @unchecked Sendable {
                          width: 0, height: 0, codedWidth: 0, codedHeight: 0, sampleAspectRatio: Rational(num: 1, den: 1),
                          durationSeconds: nil, frameRate: rationalFrom(rate), estimatedFrameCount: nil,
                          pixelFormat: "", bitDepth: 8, colorMatrix: fallback.matrix, colorMatrixAssumed: taggedMatrix == nil,
-                         colorRange: fallback.range, rangeAssumed: taggedRange == nil, chromaSiting: siting,
+                         colorRange: fallback.range, rangeAssumed: taggedRange == nil, chromaSiting: ColorTags.siting,
                          rotationDegrees: 0, hasAudio: input.hasAudio, isStillImage: false, isVariableFrameRate: isVFR,
                          bitRate: par.pointee.bit_rate > 0 ? Int(par.pointee.bit_rate) : nil)
 
@@ -436,9 +435,6 @@ public final class VideoDecoder: @unchecked Sendable {
             fallback.range = r
             info.rangeAssumed = false
         }
-        if f.pointee.chroma_location != AVCHROMA_LOC_UNSPECIFIED {
-            fallback.siting = ColorTags.siting(f.pointee.chroma_location, pixelFormat: format, codec: fallback.codec)
-        }
         if par.pointee.color_space == AVCOL_SPC_UNSPECIFIED && f.pointee.colorspace == AVCOL_SPC_UNSPECIFIED {
             // Untagged: judge by the coded size, which is what the encoder saw.
             fallback.matrix = ColorMatrix.defaultFor(width: w, height: h)
@@ -447,7 +443,7 @@ public final class VideoDecoder: @unchecked Sendable {
         case .yuv:
             info.colorMatrix = fallback.matrix
             info.colorRange = fallback.range
-            info.chromaSiting = fallback.siting
+            info.chromaSiting = ColorTags.siting
             if turn != 0, case let .yuv(_, _, _, sx, sy) = extractor.plan(for: format), (swap ? sy : sx) > 0 {
                 info.chromaSiting = .center
             }
