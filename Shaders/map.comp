@@ -2,12 +2,13 @@
 #extension GL_GOOGLE_include_directive : require
 // Declared before the includes: they use gl_WorkGroupSize.
 layout(local_size_x = 64) in;
-// Map, dither `none` and `bayer`: DitherKernel.plain and DitherKernel.bayer, one invocation per
-// four pixels (twelve source bytes are three whole words, four indices one word, so every
-// invocation reads and writes whole words and needs no atomics).
+// Map, dither `none`, `bayer` and `blue-noise`: DitherKernel.plain and DitherKernel.ordered, one
+// invocation per four pixels (twelve source bytes are three whole words, four indices one word,
+// so every invocation reads and writes whole words and needs no atomics).
 //
 // Bindings: 0 the packed RGB image (3 bytes a pixel, rows unpadded), 1 the PaletteMapper
-// arrays (see include/palette.glsl), 2 the packed index image (1 byte a pixel).
+// arrays (see include/palette.glsl), 2 the packed index image (1 byte a pixel), 3 the 64×64
+// blue-noise ranks (BlueNoise.matrix; read only for `blue-noise`, any buffer otherwise).
 
 #include "bytes.glsl"
 #include "dither.glsl"
@@ -16,13 +17,16 @@ layout(local_size_x = 64) in;
 layout(std430, binding = 0) readonly buffer Source { uint src[]; };
 layout(std430, binding = 1) readonly buffer Mapper { uint mapper[]; };
 layout(std430, binding = 2) writeonly buffer Indices { uint dst[]; };
+layout(std430, binding = 3) readonly buffer BlueNoise { int blueNoise[]; };
 
 layout(push_constant) uniform Parameters {
     uint width;
     uint pixelCount;
     uint candidateBase;
-    // Bayer scale 0...5 (clamped on the host), or −1 for no dither.
-    int bayerScale;
+    // 0 no dither, 1 Bayer, 2 blue noise.
+    int ditherPattern;
+    // The pattern's scale, 0...5 (clamped on the host).
+    int scale;
 };
 
 #include "palette.glsl"
@@ -36,9 +40,10 @@ void main() {
         uint p = first + j;
         if (p >= pixelCount) break;
         int o = 0;
-        if (bayerScale >= 0) {
+        if (ditherPattern != 0) {
             uint x = p % width, y = p / width;
-            o = bayerOffset(int((y & 7u) << 3 | (x & 7u)), bayerScale);
+            o = ditherPattern == 1 ? bayerOffset(int((y & 7u) << 3 | (x & 7u)), scale)
+                                   : blueNoiseOffset(blueNoise[(y & 63u) << 6 | (x & 63u)], scale);
         }
         uint i = 3u * p;
         int r = clamp255(int(BYTE_AT(src, i)) + o);

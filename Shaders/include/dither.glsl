@@ -20,6 +20,12 @@ int bayerOffset(int p, int s) {
     return ((2 * bayerMatrix(p) - 63) * (32 >> s)) >> 6;
 }
 
+// BlueNoise.offsets(scale: s)[p] for s already clamped to 0...5, from the rank BlueNoise.matrix[p]:
+// floor of (2·rank − 4095)·(32 >> s) / 4096.
+int blueNoiseOffset(int rank, int s) {
+    return ((2 * rank - 4095) * (32 >> s)) >> 12;
+}
+
 // Kernel.share: trunc(e·w / 2^s), toward zero; a negative product gets a bias of 2^s − 1
 // before the arithmetic shift. |e·w| ≤ 255·7: no overflow.
 int share(int e, int w, int s) {

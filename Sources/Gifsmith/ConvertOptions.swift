@@ -77,13 +77,17 @@ public struct ConvertOptions: Sendable, Hashable {
     /// Lossy LZW level, 0 (off) ... 10000: a pixel may show a palette colour within lossy/4 of its own
     /// (RGB distance) when that lets LZW extend a string. Smaller files, bounded error.
     public var lossy: Int
+    /// Temporal stability threshold in levels, 0...64 (see `TemporalStabilizer`): a pixel whose colour
+    /// stays within it of the colour it had when its index was chosen keeps that index, so static
+    /// areas neither shimmer nor cost bytes. nil turns it off.
+    public var stability: Int?
 
     public init(
         width: Int? = nil, height: Int? = nil, crop: PixelRect? = nil, cropAspect: AspectRatio? = nil,
         fps: FrameRate? = nil, start: Double? = nil, duration: Double? = nil, colors: Int = 256,
         dither: Dither = Dither(.sierra24a), paletteMode: PaletteMode = .scene, loop: LoopMode = .forever,
         filter: ScaleFilter = .bicubic, optimize: Bool = true, threads: Int = 0, backend: BackendChoice = .auto,
-        quantizer: QuantizerKind = .medianCut, lossy: Int = 0
+        quantizer: QuantizerKind = .medianCut, lossy: Int = 0, stability: Int? = ConvertOptions.defaultStability
     ) {
         self.width = width
         self.height = height
@@ -102,7 +106,12 @@ public struct ConvertOptions: Sendable, Hashable {
         self.backend = backend
         self.quantizer = quantizer
         self.lossy = lossy
+        self.stability = stability
     }
+
+    /// The default `stability`: the palette's local spacing caps it (see `TemporalStabilizer`), so
+    /// this bounds only sparse parts of the palette; measured in Benchmarks/README.md.
+    public static let defaultStability: Int? = 8
 
     /// Checks what can be checked without the source; geometry against the frame is checked later.
     public func validate() throws {
@@ -123,7 +132,7 @@ public struct ConvertOptions: Sendable, Hashable {
         if let fps, !(fps.value > 0 && fps.value <= 50) {
             throw GifsmithError.invalidOption("--fps \(fps) is outside (0, 50]: GIF delays under 2 cs play slowly in browsers")
         }
-        if dither.method == .bayer, !(0...5).contains(dither.bayerScale) {
+        if dither.method.isOrdered, !(0...5).contains(dither.bayerScale) {
             throw GifsmithError.invalidOption("--bayer-scale \(dither.bayerScale) is outside 0...5")
         }
         if case let .count(n) = loop, !(1...65535).contains(n) {
@@ -135,6 +144,9 @@ public struct ConvertOptions: Sendable, Hashable {
         if threads < 0 { throw GifsmithError.invalidOption("--threads must be 0 (auto) or more") }
         if !(0...LossyLZW.maximumLevel).contains(lossy) {
             throw GifsmithError.invalidOption("--lossy \(lossy) is outside 0...\(LossyLZW.maximumLevel)")
+        }
+        if let stability, !(0...TemporalStabilizer.maximumThreshold).contains(stability) {
+            throw GifsmithError.invalidOption("--stability \(stability) is outside 0...\(TemporalStabilizer.maximumThreshold)")
         }
     }
 }

@@ -36,9 +36,10 @@ struct Job {
     // MARK: Global and scene palettes: two passes.
 
     /// Pass 1 gathers every frame's colours, per scene when `detectCuts` (else the whole clip is one
-    /// scene); pass 2 maps and writes. Between them the converted frames wait in an unlinked temporary
-    /// file, or, when `reopen` is given, pass 2 decodes and converts the input again (same decoder,
-    /// same sampler: the same frames). The first scene's palette is the GIF's global table; later
+    /// scene), from the output frames or, near full size, from a quarter of each frame's pixels
+    /// (`PlanCache.statisticsPlan`); pass 2 maps and writes. Between them the
+    /// converted frames wait in `SpillFile`, or, when `reopen` is given, pass 2 decodes and
+    /// converts the input again (same decoder, same sampler: the same frames). The first scene's palette is the GIF's global table; later
     /// scenes' frames carry it as a local table.
     func runScenes(_ source: FrameSource, reopen: (() throws -> FrameSource)?, detectCuts: Bool) throws -> Stats {
         let spill: SpillFile? = reopen == nil ? try SpillFile(size: outputSize) : nil
@@ -60,12 +61,23 @@ struct Job {
                 try checkCancelled()
                 let batch = try source.next(batchSize)
                 if batch.isEmpty { break }
+                // What is counted (see `PlanCache.statisticsPlan`), and what waits for pass 2.
+                let counts = Slots<RGBImage>(count: batch.count)
                 let converted = Slots<RGBImage>(count: batch.count)
                 let signatures = Slots<ColorSignature>(count: batch.count)
                 try parallelFor(batch.count, workers: workers) { i, _ in
-                    let image = try backend.convert(batch[i].frame, plan: plans.plan(for: batch[i].frame))
-                    if detectCuts { signatures[i] = ColorSignature(image) }
-                    converted[i] = image
+                    let frame = batch[i].frame
+                    // Frames kept for pass 2 are converted whole; the others only as far as counting needs.
+                    let counted: RGBImage
+                    if spill != nil {
+                        let image = try backend.convert(frame, plan: plans.plan(for: frame))
+                        converted[i] = image
+                        counted = plans.samplesStatistics ? image.decimated(phase: spans.count + i) : image
+                    } else {
+                        counted = try backend.convert(frame, plan: plans.statisticsPlan(for: frame, index: spans.count + i))
+                    }
+                    if detectCuts { signatures[i] = ColorSignature(counted) }
+                    counts[i] = counted
                 }
                 // Cuts split the batch into runs of one scene; each run's colours go to its scene.
                 var runStart = 0
@@ -75,7 +87,7 @@ struct Job {
                     guard i == batch.count || cut else { continue }
                     let run = runStart..<i
                     try parallelFor(run.count, workers: workers) { k, w in
-                        try histograms.with(w) { try backend.accumulateHistogram(converted[run.lowerBound + k]!, into: &$0) }
+                        try histograms.with(w) { try backend.accumulateHistogram(counts[run.lowerBound + k]!, into: &$0) }
                     }
                     if cut {
                         try closeScene()
@@ -102,6 +114,7 @@ struct Job {
         var stats = Stats(paletteColors: scenes.map(\.palette.count).max() ?? 0)
         var scene = 0
         var mapper = PaletteMapper(palette: scenes[0].palette)
+        let stabilizer = options.stability.map(TemporalStabilizer.init)
         while true {
             try checkCancelled()
             // Either converted frames from the temporary file, or decoded frames to convert now.
@@ -129,12 +142,15 @@ struct Job {
                 sceneOf.append(scene)
             }
             let mapped = Slots<IndexedImage>(count: count)
+            let converted = Slots<RGBImage>(count: stabilizer == nil ? 0 : count)
             try parallelFor(count, workers: workers) { i, _ in
                 let image = images.isEmpty ? try backend.convert(frames[i].frame, plan: plans.plan(for: frames[i].frame)) : images[i]
                 mapped[i] = try backend.map(image, mapper: mappers[i], dither: options.dither)
+                if stabilizer != nil { converted[i] = image }
             }
             var inputs: [GIFFrameInput] = []
             for i in 0..<count {
+                if let stabilizer { mapped[i] = try stabilize(stabilizer, converted[i]!, mapped[i]!, mappers[i].palette) }
                 let (start, end) = spans[stats.frames + i]
                 let delay = delays.delay(fromMicroseconds: start, toMicroseconds: end)
                 inputs.append(GIFFrameInput(image: mapped[i]!, palette: mappers[i].palette, usesGlobalPalette: sceneOf[i] == 0,
@@ -157,12 +173,14 @@ struct Job {
         var delays = DelayScheduler()
         var previous: GIFFrameInput?
         var stats = Stats()
+        let stabilizer = options.stability.map(TemporalStabilizer.init)
 
         while true {
             try checkCancelled()
             let batch = try source.next(batchSize)
             if batch.isEmpty { break }
             let results = Slots<(IndexedImage, Palette)>(count: batch.count)
+            let converted = Slots<RGBImage>(count: stabilizer == nil ? 0 : batch.count)
             try parallelFor(batch.count, workers: workers) { i, w in
                 let image = try backend.convert(batch[i].frame, plan: plans.plan(for: batch[i].frame))
                 let palette = try histograms.with(w) { h -> Palette in
@@ -172,10 +190,13 @@ struct Job {
                 }
                 let indexed = try backend.map(image, mapper: PaletteMapper(palette: palette), dither: options.dither)
                 results[i] = (indexed, palette)
+                if stabilizer != nil { converted[i] = image }
             }
             var inputs: [GIFFrameInput] = []
             for (i, t) in batch.enumerated() {
-                let (indexed, palette) = results[i]!
+                var (indexed, palette) = results[i]!
+                // Palettes differ from frame to frame unless the picture does not change; then it holds.
+                if let stabilizer { indexed = try stabilize(stabilizer, converted[i]!, indexed, palette) }
                 let delay = delays.delay(fromMicroseconds: t.start, toMicroseconds: t.end)
                 inputs.append(GIFFrameInput(image: indexed, palette: palette, usesGlobalPalette: false, delayCentiseconds: delay))
                 stats.paletteColors = max(stats.paletteColors, palette.count)
@@ -187,6 +208,14 @@ struct Job {
     }
 
     // MARK: Shared tail
+
+    /// Holds the indices of pixels that did not change (frames in order), in row bands on the workers.
+    private func stabilize(_ stabilizer: TemporalStabilizer, _ image: RGBImage, _ mapped: IndexedImage,
+                           _ palette: Palette) throws -> IndexedImage {
+        try stabilizer.stabilize(image, mapped: mapped, palette: palette) { count, body in
+            try parallelFor(count, workers: workers) { band, _ in body(band) }
+        }
+    }
 
     private func makeWriter(globalPalette: Palette?) throws -> GIFStreamWriter {
         let sink = self.sink

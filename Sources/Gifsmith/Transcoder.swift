@@ -188,4 +188,23 @@ final class PlanCache: @unchecked Sendable {
             return p
         }
     }
+
+    /// Whether pass 1 counts colours on a quarter of each frame's output pixels (frame k: quarter k
+    /// mod 4, `ScalePlan.sampled(phase:)`): when the output keeps at least half the crop's pixels,
+    /// where converting only to count is costly. Smaller outputs are counted whole. Decided by
+    /// geometry alone, so a file (decoded twice) and a pipe (frames kept) give the same GIF.
+    var samplesStatistics: Bool {
+        2 * output.width * output.height >= crop.width * crop.height && output.width >= 2 && output.height >= 2
+    }
+
+    /// The plan pass 1 counts frame number `index` with: `plan(for:)`, or the quarter
+    /// `index` mod 4 of it when `samplesStatistics`.
+    func statisticsPlan(for frame: PlanarFrame, index: Int) throws -> ScalePlan {
+        guard samplesStatistics else { return try plan(for: frame) }
+        let key = "quarter \(index & 3) \(frame.width)x\(frame.height) \(frame.layout)"
+        if let p = lock.withLock({ plans[key] }) { return p }
+        let p = try plan(for: frame).sampled(phase: index & 3)
+        lock.withLock { plans[key] = p }
+        return p
+    }
 }

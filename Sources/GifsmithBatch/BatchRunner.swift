@@ -10,16 +10,21 @@ public struct BatchConfiguration: Sendable {
     public var threadsPerItem: Int
     /// Redo every item whatever the journal says.
     public var force: Bool
+    /// Try again the items that failed because of their input (see `ResumePolicy`), even if
+    /// the input and options are unchanged.
+    public var retryFailed: Bool
     /// Only this shard's items; nil for all.
     public var shard: Shard?
     /// Where the journal lives (the output folder).
     public var outputDirectory: String
 
-    public init(outputDirectory: String, jobs: Int = 1, threadsPerItem: Int? = nil, force: Bool = false, shard: Shard? = nil) {
+    public init(outputDirectory: String, jobs: Int = 1, threadsPerItem: Int? = nil, force: Bool = false,
+                retryFailed: Bool = false, shard: Shard? = nil) {
         self.outputDirectory = outputDirectory
         self.jobs = max(1, jobs)
         self.threadsPerItem = threadsPerItem ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
         self.force = force
+        self.retryFailed = retryFailed
         self.shard = shard
     }
 }
@@ -33,6 +38,9 @@ public enum ItemOutcome: Sendable, Equatable {
     case done(outputBytes: Int64)
     case skipped
     case failed(error: String, category: String)
+    /// Failed in an earlier run because of its input, which has not changed since: not tried
+    /// again (`ResumePolicy`), but still a failure of the batch.
+    case failedEarlier(error: String, category: String)
     /// Abandoned or never started because the batch was cancelled.
     case cancelled
 }
@@ -129,7 +137,7 @@ public final class BatchRunner: Sendable {
         let inputHash = Fingerprint.input(path: item.input)
         var optionsHash = ""
 
-        func record(_ outcome: ItemOutcome) -> (ItemOutcome, Int64) {
+        func record(_ outcome: ItemOutcome, inputFault: Bool = false) -> (ItemOutcome, Int64) {
             var r = JournalRecord(item: item.key, status: .done, inputHash: inputHash, optionsHash: optionsHash,
                                   output: journalPath(item.output), inputBytes: inputBytes, outputBytes: 0, error: nil, category: nil,
                                   seconds: Date().timeIntervalSince(began), at: Date().timeIntervalSince1970)
@@ -139,7 +147,8 @@ public final class BatchRunner: Sendable {
                 r.status = .failed
                 r.error = error
                 r.category = category
-            case .skipped, .cancelled: return (outcome, 0)
+                r.inputFault = inputFault
+            case .skipped, .failedEarlier, .cancelled: return (outcome, 0)
             }
             do {
                 try journal.append(r)
@@ -160,9 +169,13 @@ public final class BatchRunner: Sendable {
         if options.threads == 0 { options.threads = configuration.threadsPerItem }
         optionsHash = Fingerprint.options(options)
 
-        if !configuration.force, let p = previous, p.status == .done, p.inputHash != nil, p.inputHash == inputHash,
-           p.optionsHash == optionsHash, p.output == journalPath(item.output), Self.fileSize(item.output) == p.outputBytes {
-            return (.skipped, 0)
+        switch ResumePolicy.decide(previous: previous, inputHash: inputHash, optionsHash: optionsHash,
+                                   output: journalPath(item.output), outputBytes: Self.fileSize(item.output),
+                                   force: configuration.force, retryFailed: configuration.retryFailed) {
+        case .skipDone: return (.skipped, 0)
+        // Nothing new to record: the journal's record still says why.
+        case let .failedEarlier(p): return (.failedEarlier(error: p.error ?? "failed", category: p.category ?? "badInput"), 0)
+        case .convert: break
         }
         let dir = (item.output as NSString).deletingLastPathComponent
         do {
@@ -175,7 +188,7 @@ public final class BatchRunner: Sendable {
             return record(.done(outputBytes: result.bytes))
         } catch let e as GifsmithError {
             if e.category == .cancelled || cancellation.isCancelled { return (.cancelled, 0) }
-            return record(.failed(error: e.description, category: "\(e.category)"))
+            return record(.failed(error: e.description, category: "\(e.category)"), inputFault: ResumePolicy.isInputFault(e))
         } catch {
             return record(.failed(error: String(describing: error), category: "internal"))
         }
@@ -229,6 +242,10 @@ private final class RunState: @unchecked Sendable {
             case let .failed(error, category):
                 summary.failed += 1
                 summary.failures.append(.init(item: item.key, error: error, category: category))
+            case let .failedEarlier(error, category):
+                summary.failed += 1
+                summary.failedEarlier += 1
+                summary.failures.append(.init(item: item.key, error: error, category: category, earlier: true))
             case .cancelled: summary.cancelled += 1
             }
             return finished

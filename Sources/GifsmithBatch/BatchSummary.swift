@@ -8,6 +8,15 @@ public struct BatchSummary: Codable, Sendable, Equatable {
         /// GifsmithError.Category's name ("badInput", "unsupported", ...), or "usage" for a bad
         /// per-item option.
         public var category: String
+        /// Not tried in this run: it failed earlier because of its input, which is unchanged.
+        public var earlier: Bool
+
+        public init(item: String, error: String, category: String, earlier: Bool = false) {
+            self.item = item
+            self.error = error
+            self.category = category
+            self.earlier = earlier
+        }
     }
 
     /// Items in this shard.
@@ -15,7 +24,11 @@ public struct BatchSummary: Codable, Sendable, Equatable {
     public var done: Int = 0
     /// Already done with the same input and options (journal), output present.
     public var skipped: Int = 0
+    /// Items that are failed at the end of this run: tried now, or not retried (below).
     public var failed: Int = 0
+    /// Of `failed`, those that failed in an earlier run because of their input and were not
+    /// tried again because it is unchanged (`ResumePolicy`).
+    public var failedEarlier: Int = 0
     /// Not finished because the batch was interrupted; a rerun does them.
     public var cancelled: Int = 0
     /// Input and output bytes of the items converted in this run.
@@ -29,7 +42,7 @@ public struct BatchSummary: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case total, done, skipped, failed, cancelled, seconds, interrupted, shard, failures
-        case bytesIn = "bytes_in", bytesOut = "bytes_out"
+        case bytesIn = "bytes_in", bytesOut = "bytes_out", failedEarlier = "failed_earlier"
     }
 
     public init() {}
@@ -40,7 +53,9 @@ public struct BatchSummary: Codable, Sendable, Equatable {
         if let shard { s += " in shard \(shard)" }
         s += String(format: ", %.1f s%@\n", seconds, interrupted ? " (interrupted)" : "")
         let rows: [(String, String)] = [
-            ("done", "\(done)"), ("skipped", "\(skipped)"), ("failed", "\(failed)"), ("not run", "\(cancelled)"),
+            ("done", "\(done)"), ("skipped", "\(skipped)"),
+            ("failed", "\(failed)" + (failedEarlier > 0 ? " (\(failedEarlier) earlier, input unchanged; --retry-failed tries them)" : "")),
+            ("not run", "\(cancelled)"),
             ("bytes in", Self.bytes(bytesIn)), ("bytes out", Self.bytes(bytesOut)),
         ]
         for (k, v) in rows { s += "  " + k.padding(toLength: 10, withPad: " ", startingAt: 0) + v + "\n" }
@@ -48,7 +63,8 @@ public struct BatchSummary: Codable, Sendable, Equatable {
             let width = min(48, failures.map(\.item.count).max() ?? 4)
             s += "  failures:\n"
             for f in failures {
-                s += "    " + f.item.padding(toLength: max(width, f.item.count), withPad: " ", startingAt: 0) + "  " + f.error + "\n"
+                s += "    " + f.item.padding(toLength: max(width, f.item.count), withPad: " ", startingAt: 0) + "  "
+                    + (f.earlier ? "(earlier) " : "") + f.error + "\n"
             }
         }
         return s

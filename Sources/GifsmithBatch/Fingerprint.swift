@@ -36,7 +36,8 @@ public enum Fingerprint {
     /// every backend and thread count gives the same bytes, so changing them must not redo work.
     public static func options(_ o: ConvertOptions) -> String {
         struct Canonical: Encodable {
-            var version = 1
+            // 2: quantizer, lossy and stability joined (they decide bytes too).
+            var version = 2
             var width: Int?, height: Int?
             var crop: PixelRectCodable?
             var cropAspect: AspectRatio?
@@ -48,6 +49,7 @@ public enum Fingerprint {
             var loop: String
             var filter: String
             var optimize: Bool
+            var quantizer: String, lossy: Int, stability: Int?
         }
         struct PixelRectCodable: Encodable { var x, y, w, h: Int }
         let loop: String
@@ -61,8 +63,9 @@ public enum Fingerprint {
             crop: o.crop.map { PixelRectCodable(x: $0.x, y: $0.y, w: $0.width, h: $0.height) },
             cropAspect: o.crop == nil ? o.cropAspect : nil,
             fps: o.fps, start: o.start, duration: o.duration, colors: o.colors,
-            dither: o.dither.method.rawValue, bayerScale: o.dither.method == .bayer ? o.dither.bayerScale : 0,
-            palette: o.paletteMode.rawValue, loop: loop, filter: o.filter.rawValue, optimize: o.optimize)
+            dither: o.dither.method.rawValue, bayerScale: o.dither.method.isOrdered ? o.dither.bayerScale : 0,
+            palette: o.paletteMode.rawValue, loop: loop, filter: o.filter.rawValue, optimize: o.optimize,
+            quantizer: o.quantizer.rawValue, lossy: o.lossy, stability: o.stability)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(c)) ?? Data()

@@ -20,6 +20,10 @@ public struct JournalRecord: Codable, Sendable, Equatable {
     /// The reason, for a failed item; `category` is GifsmithError.Category's name.
     public var error: String?
     public var category: String?
+    /// For `failed`: whether the input's own bytes caused it (`ResumePolicy.isInputFault`), so
+    /// a rerun with the same input and options reports it instead of trying again. Absent in
+    /// records from before this key existed: those failures are retried.
+    public var inputFault: Bool?
     public var seconds: Double
     /// Seconds since 1970 when the record was written: across several journals (shards) the
     /// latest record of an item wins.
@@ -28,7 +32,7 @@ public struct JournalRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case v, item, status, output, error, category, seconds, at
         case inputHash = "input_hash", optionsHash = "options_hash"
-        case inputBytes = "input_bytes", outputBytes = "output_bytes"
+        case inputBytes = "input_bytes", outputBytes = "output_bytes", inputFault = "input_fault"
     }
 }
 

@@ -12,19 +12,26 @@ public enum DitherMethod: String, Sendable, Codable, CaseIterable {
     case floydSteinberg = "floyd-steinberg"
     case sierra24a = "sierra-2-4a"
     case atkinson
+    /// Ordered dither like `bayer`, with a 64×64 blue-noise pattern (`BlueNoise`) in place of
+    /// Bayer's 8×8: fine grain instead of a cross-hatch, at the same amplitude (`bayerScale`).
+    case blueNoise = "blue-noise"
 
     public var isErrorDiffusion: Bool {
         switch self {
         case .floydSteinberg, .sierra24a, .atkinson: return true
-        case .none, .bayer: return false
+        case .none, .bayer, .blueNoise: return false
         }
     }
+
+    /// A fixed screen-space pattern whose strength is `Dither.bayerScale`.
+    public var isOrdered: Bool { self == .bayer || self == .blueNoise }
 }
 
 /// A dither and its parameter.
 public struct Dither: Sendable, Hashable, Codable {
     public var method: DitherMethod
-    /// For `bayer`: 0...5, the pattern's amplitude halves with each step (FFmpeg's bayer_scale).
+    /// For `bayer` and `blue-noise`: 0...5, the pattern's amplitude (32 >> scale levels) halves
+    /// with each step (FFmpeg's bayer_scale).
     public var bayerScale: Int
 
     public init(_ method: DitherMethod, bayerScale: Int = 2) {

@@ -86,6 +86,20 @@ public struct ScalePlan: Sendable, Equatable {
         self.filter = filter
     }
 
+    /// Every field as given: for plans derived from a checked one (`sampled()`).
+    init(sourceWidth: Int, sourceHeight: Int, layout: PlaneLayout, crop: PixelRect, outputSize: PixelSize,
+         filter: ScaleFilter, horizontal: [FilterTable], vertical: [FilterTable], coefficients: YUVCoefficients?) {
+        self.sourceWidth = sourceWidth
+        self.sourceHeight = sourceHeight
+        self.layout = layout
+        self.crop = crop
+        self.outputSize = outputSize
+        self.filter = filter
+        self.horizontal = horizontal
+        self.vertical = vertical
+        self.coefficients = coefficients
+    }
+
     /// The output size for a crop of size `crop` and the requested `width` and/or `height`.
     ///
     /// One side given: the other keeps the crop's aspect, rounded to nearest (halves up),

@@ -4,29 +4,12 @@ import GifsmithCore
 /// Shaders/include/convert.glsl) followed by the plan's FilterTables, uploaded once per plan
 /// and shared by every frame and context.
 final class ConvertPlan: @unchecked Sendable {
-    /// What determines a plan's tables (ScalePlan is a pure function of these).
-    struct Key: Equatable {
-        var sourceWidth: Int
-        var sourceHeight: Int
-        var layout: PlaneLayout
-        var crop: PixelRect
-        var outputSize: PixelSize
-        var filter: ScaleFilter
-
-        init(_ plan: ScalePlan) {
-            sourceWidth = plan.sourceWidth
-            sourceHeight = plan.sourceHeight
-            layout = plan.layout
-            crop = plan.crop
-            outputSize = plan.outputSize
-            filter = plan.filter
-        }
-    }
-
     static let planes = 16
     static let planeStride = 16
 
-    let key: Key
+    /// The plan itself: plans with the same geometry may differ in their tables (a first pass's
+    /// sampled quarters), and the plan cache hands out the same arrays, so comparing is cheap.
+    let key: ScalePlan
     let tensor: Tensor
     /// Per plane: the first source row any output row reads, and how many rows from there.
     let rowFirst: [Int]
@@ -84,7 +67,7 @@ final class ConvertPlan: @unchecked Sendable {
 
     /// Uploads the plan's tables; `context` runs the copy where the device needs staging.
     init(_ plan: ScalePlan, context: FrameContext) throws {
-        key = Key(plan)
+        key = plan
         let (ints, rowFirst, rowCount, rowItems) = ConvertPlan.layout(plan)
         // The row buffer and every index into it must stay far inside Int32.
         guard rowItems < 1 << 29 else {

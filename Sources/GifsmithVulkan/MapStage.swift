@@ -1,9 +1,9 @@
 import GifsmithCore
 
 extension VulkanBackend {
-    /// Maps every pixel to a palette index with `dither`: DitherKernel on the device. `none`
-    /// and `bayer` run map.comp (four pixels an invocation); error diffusion runs diffuse.comp
-    /// in one workgroup.
+    /// Maps every pixel to a palette index with `dither`: DitherKernel on the device. `none`,
+    /// `bayer` and `blue-noise` run map.comp (four pixels an invocation); error diffusion runs
+    /// diffuse.comp in one workgroup.
     public func map(_ image: RGBImage, mapper: PaletteMapper, dither: Dither) throws -> IndexedImage {
         let w = image.width, h = image.height
         let n = w * h
@@ -17,11 +17,14 @@ extension VulkanBackend {
             try source.flushHostWrites()
 
             switch dither.method {
-            case .none, .bayer:
+            case .none, .bayer, .blueNoise:
                 let set = try context.set(mapAlgorithm)
-                set.bind([source, tables.tensor, output])
-                let scale = dither.method == .bayer ? Int32(min(max(dither.bayerScale, 0), 5)) : -1
-                let push = [UInt32(w), UInt32(n), tables.candidateBase, UInt32(bitPattern: scale)]
+                // Binding 3 is read for blue noise only; the others bind any buffer there.
+                let pattern = dither.method == .blueNoise ? try blueNoiseTensor(context: context) : tables.tensor
+                set.bind([source, tables.tensor, output, pattern])
+                let kind: UInt32 = dither.method == .none ? 0 : dither.method == .bayer ? 1 : 2
+                let scale = UInt32(min(max(dither.bayerScale, 0), 5))
+                let push = [UInt32(w), UInt32(n), tables.candidateBase, kind, scale]
                 try context.sequence.run { r in
                     r.upload(source, bytes: 3 * n)
                     r.barrier()

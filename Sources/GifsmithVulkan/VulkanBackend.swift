@@ -37,6 +37,7 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
     private var diffusionAlgorithms: [Int: Algorithm] = [:]
     private var plans: [ConvertPlan] = []
     private var mappers: [MapperTables] = []
+    private var blueNoise: Tensor?
 
     /// Opens device `deviceIndex` (the order of `VulkanDevices.list()`) and builds the pipelines.
     /// - Throws: `VulkanError` (`noLoader`, `noDevice`, `deviceIndexOutOfRange`, …).
@@ -50,7 +51,7 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
         self.options = options
         device = manager.info
         name = "vulkan: \(manager.info.name)"
-        mapAlgorithm = try Algorithm(manager: manager, shader: "map", bindings: 3, pushConstantBytes: 16)
+        mapAlgorithm = try Algorithm(manager: manager, shader: "map", bindings: 4, pushConstantBytes: 20)
         histogramAlgorithm = try Algorithm(manager: manager, shader: "histogram", bindings: 3, pushConstantBytes: 4)
         compactAlgorithm = try Algorithm(manager: manager, shader: "histogramCompact", bindings: 3, pushConstantBytes: 0)
         rowsAlgorithm = try Algorithm(manager: manager, shader: "convertRows", bindings: 3, pushConstantBytes: 24)
@@ -80,16 +81,16 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
 
     /// The uploaded tables of `plan` (a few recent plans are kept).
     func convertPlan(_ plan: ScalePlan, context: FrameContext) throws -> ConvertPlan {
-        let key = ConvertPlan.Key(plan)
         return try cacheLock.withLock {
-            if let i = plans.firstIndex(where: { $0.key == key }) {
+            if let i = plans.firstIndex(where: { $0.key == plan }) {
                 let p = plans.remove(at: i)
                 plans.append(p)
                 return p
             }
             let p = try ConvertPlan(plan, context: context)
             plans.append(p)
-            if plans.count > 4 { plans.removeFirst() }
+            // Room for a first pass's four sampled quarters and the full plan.
+            if plans.count > 6 { plans.removeFirst() }
             return p
         }
     }
@@ -107,6 +108,16 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
             mappers.append(m)
             if mappers.count > 8 { mappers.removeFirst() }
             return m
+        }
+    }
+
+    /// BlueNoise.matrix on the device, uploaded at the first blue-noise frame.
+    func blueNoiseTensor(context: FrameContext) throws -> Tensor {
+        try cacheLock.withLock {
+            if let t = blueNoise { return t }
+            let t = try sharedTensor(BlueNoise.matrix, context: context)
+            blueNoise = t
+            return t
         }
     }
 }

@@ -18,7 +18,11 @@ struct BatchCommand: ParsableCommand {
         a manifest's options win over them.
 
         OUT/.gifsmith-journal*.jsonl records each item's outcome with a hash of its input and \
-        options: a rerun skips what is done and unchanged and redoes the rest (--force redoes all).
+        options: a rerun skips what is done and unchanged and redoes the rest (--force redoes all). \
+        An item that failed because of its input (damaged, empty, not video, codec without a \
+        decoder) is not tried again while its input and options are unchanged; it is still \
+        reported as failed ("earlier") and still makes the exit code 65. --retry-failed tries \
+        it anyway. Other failures (input missing, output not writable, internal) are retried.
 
         Shards: --shard K/N (K from 0), or JOB_COMPLETION_INDEX (Kubernetes Indexed Job; count from \
         --shard-count or JOB_COMPLETION_COUNT), or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT. An item \
@@ -59,6 +63,9 @@ struct BatchCommand: ParsableCommand {
     @Flag(help: "Redo every item, whatever the journal says.")
     var force = false
 
+    @Flag(name: .customLong("retry-failed"), help: "Try again items that failed because of their input, even if it is unchanged.")
+    var retryFailed = false
+
     @Flag(help: "Print the summary as one JSON object on stdout.")
     var json = false
 
@@ -94,8 +101,8 @@ struct BatchCommand: ParsableCommand {
         } catch let e as BatchError {
             fail(e)
         }
-        let runner = BatchRunner(items: items, configuration: BatchConfiguration(outputDirectory: output, jobs: jobs, force: force, shard: shardSpec),
-                                 resolve: { try Self.resolve(base + $0) })
+        let configuration = BatchConfiguration(outputDirectory: output, jobs: jobs, force: force, retryFailed: retryFailed, shard: shardSpec)
+        let runner = BatchRunner(items: items, configuration: configuration, resolve: { try Self.resolve(base + $0) })
 
         let cancellation = CancellationFlag()
         let signals = SignalTrap(cancellation: cancellation)
@@ -110,6 +117,7 @@ struct BatchCommand: ParsableCommand {
                 case let .done(bytes): what = String(format: "done (%d bytes, %.1f s)", bytes, event.seconds)
                 case .skipped: what = "skipped (done before)"
                 case let .failed(error, _): what = "FAILED: \(error)"
+                case let .failedEarlier(error, _): what = "FAILED earlier, input unchanged (not retried): \(error)"
                 case .cancelled: return
                 }
                 FileHandleOutput.stderr("[\(event.finished)/\(event.total)] \(event.item.key): \(what)\n")

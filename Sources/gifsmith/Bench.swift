@@ -39,7 +39,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Comma-separated quantizers: median-cut, wu, kmeans, octree.")
     var quantizers: String = QuantizerKind.allCases.map(\.rawValue).joined(separator: ",")
 
-    @Option(help: "Comma-separated dithers: none, bayer, floyd-steinberg, sierra-2-4a, atkinson.")
+    @Option(help: "Comma-separated dithers: none, bayer, blue-noise, floyd-steinberg, sierra-2-4a, atkinson.")
     var dithers: String = "none,sierra-2-4a"
 
     @Option(help: "Comma-separated lossy LZW levels (0 = off).")

@@ -44,10 +44,10 @@ struct Convert: ParsableCommand {
     @Option(help: "Colours in the palette, 2...256 (256 keeps one entry for transparency).")
     var colors: Int = 256
 
-    @Option(help: "Dither: none, bayer, floyd-steinberg, sierra-2-4a, atkinson.")
+    @Option(help: "Dither: none, bayer, blue-noise, floyd-steinberg, sierra-2-4a, atkinson.")
     var dither: String = DitherMethod.sierra24a.rawValue
 
-    @Option(name: .customLong("bayer-scale"), help: "Bayer pattern scale 0...5 (higher: weaker pattern).")
+    @Option(name: .customLong("bayer-scale"), help: "Bayer and blue-noise pattern scale 0...5 (higher: weaker pattern).")
     var bayerScale: Int = 2
 
     @Option(help: "Palette: scene (one per scene, new at cuts; the default), global (one for the clip), per-frame (a local table per frame).")
@@ -61,6 +61,9 @@ struct Convert: ParsableCommand {
 
     @Option(help: "Lossy LZW level 0...10000 (0 = off): pixels may show a colour within lossy/4 of their own to compress better.")
     var lossy: Int = 0
+
+    @Option(help: "Temporal stability: a pixel whose colour stays within N levels (0...64; less where palette colours are closer) of the colour its index was chosen for keeps that index; off turns it off. Default 8.")
+    var stability: String?
 
     @Option(help: "One knob 1...100 for size against fidelity: sets --colors and --lossy (see the README).")
     var quality: Int?
@@ -170,6 +173,14 @@ struct Convert: ParsableCommand {
         }
         o.quantizer = kind
         o.lossy = lossy
+        if let stability {
+            if stability == "off" {
+                o.stability = nil
+            } else {
+                guard let n = Int(stability) else { throw GifsmithError.invalidOption("--stability '\(stability)' is not a number of levels or off") }
+                o.stability = n
+            }
+        }
         if let quality { try o.applyQuality(quality) }
         guard let choice = BackendChoice(parsing: backend, device: device), !(backend == "cpu" && device != nil) else {
             throw GifsmithError.invalidOption(backend == "cpu" ? "--device needs --backend vulkan or auto, not cpu"

@@ -18,128 +18,107 @@ final class BatchCLITests: XCTestCase {
         if let work { try? FileManager.default.removeItem(atPath: work) }
     }
 
-    /// `good` clips spread over nested folders (four distinct encodes, copied) and the four
-    /// kinds of bad input. Returns the keys of the good and the bad ones.
-    @discardableResult
-    private func makeTree(_ root: String, good: Int, bad: Bool = true, seconds: String = "0.3") throws -> (good: [String], bad: [String: String]) {
-        let seeds = try (0..<4).map { i -> String in
-            let p = work + "/seed\(i)-\(seconds).mp4"
-            if !FileManager.default.fileExists(atPath: p) {
-                try Tool.ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=\(seconds)", "-vf", "hue=h=\(i * 90)",
-                                 "-pix_fmt", "yuv420p", p])
-            }
-            return p
-        }
-        var keys: [String] = []
-        for i in 0..<good {
-            let key = "d\(i % 3)/sub\(i % 2)/clip\(i).mp4"
-            try FileManager.default.createDirectory(atPath: root + "/" + (key as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: seeds[i % 4], toPath: root + "/" + key)
-            keys.append(key)
-        }
-        var badKeys: [String: String] = [:]
-        guard bad else { return (keys, badKeys) }
-        try FileManager.default.createDirectory(atPath: root + "/bad", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: root + "/bad/zero.mp4", contents: Data())
-        badKeys["bad/zero.mp4"] = "empty"
-        var rng = SystemRandomNumberGenerator()
-        FileManager.default.createFile(atPath: root + "/bad/garbage.mp4", contents: Data((0..<4000).map { _ in UInt8.random(in: 0...255, using: &rng) }))
-        badKeys["bad/garbage.mp4"] = "not a video"
-        let whole = try Data(contentsOf: URL(fileURLWithPath: seeds[0]))
-        FileManager.default.createFile(atPath: root + "/bad/truncated.mp4", contents: whole.prefix(whole.count / 3))
-        badKeys["bad/truncated.mp4"] = "truncated"
-        try Tool.ffmpeg(["-f", "lavfi", "-i", "sine=duration=0.3", "-c:a", "aac", root + "/bad/audio.mp4"])
-        badKeys["bad/audio.mp4"] = "no video stream"
-        return (keys, badKeys)
-    }
-
-    private func summary(_ r: Tool.Result) throws -> BatchSummary {
-        try JSONDecoder().decode(BatchSummary.self, from: Data(r.stdout.utf8))
-    }
-
-    private func journalLines(_ out: String) throws -> [JournalRecord] {
-        var all: [JournalRecord] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: out) where name.hasPrefix(".gifsmith-journal") {
-            let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
-            for line in text.split(separator: "\n") {
-                // Every line written by a run that ended normally or by SIGINT is whole.
-                all.append(try JSONDecoder().decode(JournalRecord.self, from: Data(line.utf8)))
-            }
-        }
-        return all
-    }
-
-    /// Files under `out` that are neither GIFs nor journals (temporaries left behind).
-    private func strayFiles(_ out: String) -> [String] {
-        let walker = FileManager.default.enumerator(atPath: out)!
-        var stray: [String] = []
-        while let rel = walker.nextObject() as? String {
-            let name = (rel as NSString).lastPathComponent
-            var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: out + "/" + rel, isDirectory: &isDir)
-            if isDir.boolValue { continue }
-            if name.hasSuffix(".gif") && !name.hasPrefix(".") { continue }
-            if name.hasPrefix(".gifsmith-journal") && name.hasSuffix(".jsonl") { continue }
-            stray.append(rel)
-        }
-        return stray
-    }
+    private var clips: TestClips { TestClips(work: work) }
 
     // MARK: - Tests
 
-    func testGoodClipsConvertBadOnesAreReportedAndRerunSkips() throws {
+    /// The issue's scale check: 200 items in nested folders, 180 good (nine codecs and
+    /// containers, copied) and 20 bad (four of each kind, spread over the folders).
+    func testTwoHundredItemsGoodOnesConvertBadOnesAreReportedAndRerunSkips() throws {
         let input = work + "/in", out = work + "/out"
-        let (good, bad) = try makeTree(input, good: 36)
-        let r = try Tool.gifsmith(["batch", input, "-o", out, "--jobs", "2", "--width", "32", "--json", "-q"])
-        XCTAssertEqual(r.status, 65, r.stderr)
-        let s = try summary(r)
-        XCTAssertEqual(s.total, 40)
-        XCTAssertEqual(s.done, 36)
-        XCTAssertEqual(s.failed, 4)
-        XCTAssertGreaterThan(s.bytesOut, 0)
-        for key in good {
-            let gif = out + "/" + (key as NSString).deletingPathExtension + ".gif"
-            let probe = try Tool.run("/usr/bin/ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
-                                                         "-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", gif])
-            XCTAssertEqual(probe.status, 0, "\(gif): \(probe.stderr)")
-            XCTAssertEqual(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "gif,32,24,3", key)
+        let seeds = try clips.codecSeeds()
+        let folders = ["", "d0", "d0/sub0", "d1/sub1", "d2/sub0/deep", "d2/sub1"]
+        var good: [String: TestClips.Seed] = [:], bad: [String: TestClips.Bad] = [:]
+        for i in 0..<200 {
+            let folder = folders[(i + i / 10) % folders.count]
+            let dir = folder.isEmpty ? "" : folder + "/"
+            if i % 10 == 7 {
+                let n = i / 10, kind = TestClips.Bad.allCases[n % 5]
+                let key = "\(dir)broken\(i).\(kind.ext(n / 5))"
+                try clips.writeBad(kind, variant: n / 5, to: input + "/" + key)
+                bad[key] = kind
+            } else {
+                let seed = seeds[good.count % seeds.count]
+                let key = "\(dir)clip\(i).\(seed.ext)"
+                try clips.place(seed.path, at: input + "/" + key)
+                good[key] = seed
+            }
         }
+        XCTAssertEqual(good.count, 180)
+        XCTAssertEqual(Set(bad.values).count, 5)
+
+        let r = try Tool.gifsmith(["batch", input, "-o", out, "--jobs", "2", "--width", "32", "--json", "-q"])
+        XCTAssertEqual(r.status, 65, "some items failed: \(r.stderr)")
+        let s = try BatchResults.summary(r)
+        XCTAssertEqual([s.total, s.done, s.failed, s.failedEarlier, s.skipped, s.cancelled], [200, 180, 20, 0, 0, 0])
+        XCTAssertGreaterThan(s.bytesOut, 0)
+
+        // Every good GIF is whole and decodes, frame by frame, to the clip's frames at the
+        // asked width; and copies of one clip give the same bytes.
+        let keys = good.keys.sorted()
+        let decoded = try BatchResults.decodeGIFs(keys.map { BatchResults.gif(out, $0) })
+        var bytesBySeed: [String: Data] = [:]
+        for (key, d) in zip(keys, decoded) {
+            let seed = good[key]!, gif = BatchResults.gif(out, key)
+            XCTAssertTrue(BatchResults.isWholeGIF(gif), key)
+            XCTAssertEqual(d.width, 32, key)
+            XCTAssertEqual(Double(d.height), 32 * Double(seed.height) / Double(seed.width), accuracy: 1, key)
+            XCTAssertEqual(d.frames, seed.frames, key)
+            let data = FileManager.default.contents(atPath: gif)
+            if let first = bytesBySeed[seed.path] { XCTAssertEqual(data, first, "\(key) differs from another copy of its clip") }
+            else { bytesBySeed[seed.path] = data }
+        }
+
+        // Every bad one is reported with its reason and category, and has no GIF.
         let failures = Dictionary(uniqueKeysWithValues: s.failures.map { ($0.item, $0) })
         XCTAssertEqual(Set(failures.keys), Set(bad.keys))
-        for (key, reason) in bad {
-            XCTAssertTrue(failures[key]!.error.contains(reason), "\(key): \(failures[key]!.error)")
-            XCTAssertEqual(failures[key]!.category, "badInput")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/" + (key as NSString).deletingPathExtension + ".gif"))
+        for (key, kind) in bad {
+            guard let f = failures[key] else { continue }
+            XCTAssertTrue(f.error.contains(kind.reason), "\(key) (\(kind)): \(f.error)")
+            XCTAssertEqual(f.category, kind.category, key)
+            XCTAssertFalse(f.earlier, key)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: BatchResults.gif(out, key)), key)
+            XCTAssertTrue(r.stderr.contains(key), "the failures table names \(key)")
         }
-        XCTAssertTrue(r.stderr.contains("bad/zero.mp4"), "the failures table names the bad items")
-        XCTAssertEqual(strayFiles(out), [])
-        let records = try journalLines(out)
-        XCTAssertEqual(records.count, 40)
-        XCTAssertEqual(Set(records.filter { $0.status == .done }.map(\.item)), Set(good))
+        XCTAssertEqual(BatchResults.strayFiles(out), [])
+        let records = try BatchResults.journal(out)
+        XCTAssertEqual(records.count, 200)
+        XCTAssertEqual(Set(records.filter { $0.status == .done }.map(\.item)), Set(good.keys))
+        for rec in records where rec.status == .failed {
+            XCTAssertEqual(rec.category, bad[rec.item]?.category, rec.item)
+            XCTAssertEqual(rec.inputFault, true, "\(rec.item): the input's own bytes are at fault")
+        }
 
-        // Rerun: everything done is skipped; the bad ones are tried again and fail again.
-        let again = try summary(try Tool.gifsmith(["batch", input, "-o", out, "--width", "32", "--json", "-q"]))
-        XCTAssertEqual(again.skipped, 36)
-        XCTAssertEqual(again.done, 0)
-        XCTAssertEqual(again.failed, 4)
+        // Rerun: the good ones are skipped; the bad ones, unchanged, are not tried again (no new
+        // journal lines) but are still reported, and still make the exit code 65.
+        let rerun = try Tool.gifsmith(["batch", input, "-o", out, "--jobs", "2", "--width", "32", "--json", "-q"])
+        XCTAssertEqual(rerun.status, 65, rerun.stderr)
+        let again = try BatchResults.summary(rerun)
+        XCTAssertEqual([again.skipped, again.done, again.failed, again.failedEarlier], [180, 0, 20, 20])
+        XCTAssertEqual(again.failures.map(\.item), s.failures.map(\.item))
+        XCTAssertEqual(again.failures.map(\.error), s.failures.map(\.error))
+        XCTAssertTrue(again.failures.allSatisfy(\.earlier))
+        XCTAssertEqual(try BatchResults.journal(out).count, 200)
+        XCTAssertTrue(rerun.stderr.contains("20 earlier"), rerun.stderr)
 
-        // A changed input and changed options are redone; --force redoes all.
-        try FileManager.default.removeItem(atPath: input + "/" + good[5])
-        try FileManager.default.copyItem(atPath: work + "/seed2-0.3.mp4", toPath: input + "/" + good[5])
-        let changed = try summary(try Tool.gifsmith(["batch", input, "-o", out, "--width", "32", "--json", "-q"]))
-        XCTAssertEqual(changed.done, 1)
-        XCTAssertEqual(changed.skipped, 35)
-        let wider = try summary(try Tool.gifsmith(["batch", input, "-o", out, "--width", "40", "--json", "-q", "--exclude", "bad/*"]))
-        XCTAssertEqual(wider.done, 36)
-        XCTAssertEqual(wider.total, 36)
-        let forced = try Tool.gifsmith(["batch", input, "-o", out, "--width", "40", "--json", "-q", "--exclude", "bad/*", "--force"])
-        XCTAssertEqual(forced.status, 0, forced.stderr)
-        XCTAssertEqual(try summary(forced).done, 36)
+        // Changed options redo one folder's items, bad ones included; --force redoes them again.
+        let subset = "d1/*"
+        let inSubset = { (key: String) in key.hasPrefix("d1/") }
+        let goodThere = good.keys.filter(inSubset).count, badThere = bad.keys.filter(inSubset).count
+        XCTAssertGreaterThan(badThere, 0)
+        let wider = try Tool.gifsmith(["batch", input, "-o", out, "--width", "40", "--include", subset, "--json", "-q"])
+        XCTAssertEqual(wider.status, 65, wider.stderr)
+        let w = try BatchResults.summary(wider)
+        XCTAssertEqual([w.total, w.done, w.failed, w.failedEarlier], [goodThere + badThere, goodThere, badThere, 0])
+        let forced = try Tool.gifsmith(["batch", input, "-o", out, "--width", "40", "--include", subset, "--force", "--json", "-q"])
+        XCTAssertEqual(forced.status, 65, forced.stderr)
+        let f = try BatchResults.summary(forced)
+        XCTAssertEqual([f.done, f.skipped, f.failed, f.failedEarlier], [goodThere, 0, badThere, 0])
     }
 
     func testShardsRunConcurrentlyCoverEverythingOnce() throws {
         let input = work + "/in", out = work + "/out"
-        let (good, _) = try makeTree(input, good: 24, bad: false)
+        let good = try clips.mp4Tree(input, count: 24)
         let runs = try (0..<3).map { k in
             try Tool.start(["batch", input, "-o", out, "--shard", "\(k)/3", "--json", "-q"])
         }
@@ -148,9 +127,9 @@ final class BatchCLITests: XCTestCase {
             let r = run.wait()
             XCTAssertEqual(r.status, 0, r.stderr)
             doneByShard.append([])
-            XCTAssertGreaterThan(try summary(r).done, 0)
+            XCTAssertGreaterThan(try BatchResults.summary(r).done, 0)
         }
-        let records = try journalLines(out)
+        let records = try BatchResults.journal(out)
         for name in try FileManager.default.contentsOfDirectory(atPath: out) where name.hasPrefix(".gifsmith-journal") {
             XCTAssertTrue(name.contains("-of-3"), name)
         }
@@ -160,7 +139,7 @@ final class BatchCLITests: XCTestCase {
         // Kubernetes' index with the count from the environment gives the same split: all skipped.
         let k8s = try Tool.gifsmith(["batch", input, "-o", out, "--json", "-q"],
                                     environment: ["JOB_COMPLETION_INDEX": "1", "JOB_COMPLETION_COUNT": "3"])
-        let s = try summary(k8s)
+        let s = try BatchResults.summary(k8s)
         XCTAssertEqual(s.shard, "1/3")
         XCTAssertEqual(s.done, 0)
         XCTAssertEqual(s.skipped, s.total)
@@ -169,39 +148,39 @@ final class BatchCLITests: XCTestCase {
 
     func testInterruptedBatchLeavesNoPartialsAndRerunFinishes() throws {
         let input = work + "/in", out = work + "/out"
-        let (good, _) = try makeTree(input, good: 16, bad: false, seconds: "2")
+        let good = try clips.mp4Tree(input, count: 16, seconds: "2")
         let run = try Tool.start(["batch", input, "-o", out, "--jobs", "2", "--json", "-q"])
         // Interrupt once a few items are recorded, while others are mid-conversion.
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            let n = ((try? journalLines(out)) ?? []).count
+            let n = ((try? BatchResults.journal(out)) ?? []).count
             if n >= 3 { break }
             usleep(20_000)
         }
         run.process.interrupt()
         let r = run.wait()
         XCTAssertEqual(r.status, 130, r.stderr)
-        let first = try summary(r)
+        let first = try BatchResults.summary(r)
         XCTAssertTrue(first.interrupted)
         XCTAssertLessThan(first.done, good.count, "interrupted before the end")
-        XCTAssertEqual(strayFiles(out), [], "no partial output")
+        XCTAssertEqual(BatchResults.strayFiles(out), [], "no partial output")
         // Every recorded item has its GIF; no GIF exists without a record.
-        let recorded = Set(try journalLines(out).map(\.item))
+        let recorded = Set(try BatchResults.journal(out).map(\.item))
         XCTAssertEqual(recorded.count, first.done)
         let rerun = try Tool.gifsmith(["batch", input, "-o", out, "--jobs", "2", "--json", "-q"])
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
-        let second = try summary(rerun)
+        let second = try BatchResults.summary(rerun)
         XCTAssertEqual(second.skipped, first.done)
         XCTAssertEqual(second.done, good.count - first.done)
-        let records = try journalLines(out)
+        let records = try BatchResults.journal(out)
         XCTAssertEqual(records.count, good.count, "every good item done exactly once")
         XCTAssertEqual(Set(records.map(\.item)), Set(good))
-        XCTAssertEqual(strayFiles(out), [])
+        XCTAssertEqual(BatchResults.strayFiles(out), [])
     }
 
     func testManifestGivesPerItemOptions() throws {
         let input = work + "/in", out = work + "/out"
-        let (good, _) = try makeTree(input, good: 3, bad: false)
+        let good = try clips.mp4Tree(input, count: 3)
         let manifest = work + "/in/m.jsonl"
         let lines = [
             #"{"input": "\#(good[0])", "width": 24}"#,
@@ -211,7 +190,7 @@ final class BatchCLITests: XCTestCase {
         try (lines.joined(separator: "\n") + "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
         let r = try Tool.gifsmith(["batch", manifest, "-o", out, "--width", "16", "--json", "-q"])
         XCTAssertEqual(r.status, 65, r.stderr)
-        let s = try summary(r)
+        let s = try BatchResults.summary(r)
         XCTAssertEqual(s.done, 2)
         XCTAssertEqual(s.failures.map(\.item), [good[2]])
         XCTAssertTrue(s.failures[0].error.contains("sparkles"), s.failures[0].error)
@@ -231,6 +210,6 @@ final class BatchCLITests: XCTestCase {
         XCTAssertEqual(try Tool.gifsmith(["batch", work + "/in", "-o", work + "/out", "--width", "0"]).status, 64)
         let empty = try Tool.gifsmith(["batch", work + "/in", "-o", work + "/out", "--json"])
         XCTAssertEqual(empty.status, 0)
-        XCTAssertEqual(try summary(empty).total, 0)
+        XCTAssertEqual(try BatchResults.summary(empty).total, 0)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Gifsmith
 import GifsmithCore
 import XCTest
 @testable import GifsmithBatch
@@ -111,5 +112,58 @@ final class UnitTests: XCTestCase {
         all = Journal.load(directory: dir)
         XCTAssertEqual(all["c"]?.status, .done)
         XCTAssertEqual(all["b"]?.status, .failed)
+    }
+
+    func testResumePolicyDecisions() {
+        func rec(_ status: JournalRecord.Status, inputFault: Bool? = nil, input: String? = "i") -> JournalRecord {
+            JournalRecord(item: "a.mp4", status: status, inputHash: input, optionsHash: "o", output: "a.gif", inputBytes: 1,
+                          outputBytes: status == .done ? 9 : 0, error: status == .failed ? "bad" : nil,
+                          category: status == .failed ? "badInput" : nil, inputFault: inputFault, seconds: 0, at: 1)
+        }
+        func decide(_ p: JournalRecord?, input: String? = "i", options: String = "o", outputBytes: Int64? = 9,
+                    force: Bool = false, retryFailed: Bool = false) -> ResumePolicy.Decision {
+            ResumePolicy.decide(previous: p, inputHash: input, optionsHash: options, output: "a.gif", outputBytes: outputBytes,
+                                force: force, retryFailed: retryFailed)
+        }
+        XCTAssertEqual(decide(nil), .convert)
+        XCTAssertEqual(decide(rec(.done)), .skipDone)
+        XCTAssertEqual(decide(rec(.done), outputBytes: nil), .convert, "the GIF is gone")
+        XCTAssertEqual(decide(rec(.done), outputBytes: 8), .convert, "the GIF is not the one recorded")
+        XCTAssertEqual(decide(rec(.done), retryFailed: true), .skipDone)
+        XCTAssertEqual(decide(rec(.done), force: true), .convert)
+
+        let fault = rec(.failed, inputFault: true)
+        XCTAssertEqual(decide(fault, outputBytes: nil), .failedEarlier(fault))
+        XCTAssertEqual(decide(fault, input: "changed"), .convert)
+        XCTAssertEqual(decide(fault, options: "changed"), .convert)
+        XCTAssertEqual(decide(fault, input: nil), .convert, "an input that cannot be read now is tried, and says why")
+        XCTAssertEqual(decide(rec(.failed, inputFault: true, input: nil), input: nil), .convert)
+        XCTAssertEqual(decide(fault, retryFailed: true), .convert)
+        XCTAssertEqual(decide(fault, force: true), .convert)
+        XCTAssertEqual(decide(rec(.failed, inputFault: false)), .convert, "not the input's fault: may pass next time")
+        XCTAssertEqual(decide(rec(.failed, inputFault: nil)), .convert, "a record from before input_fault existed")
+    }
+
+    func testOnlyTheInputsOwnFaultsAreKept() {
+        XCTAssertTrue(ResumePolicy.isInputFault(.noFrames("nothing in the range")))
+        XCTAssertFalse(ResumePolicy.isInputFault(.backendUnavailable("no Vulkan device")), "unsupported, but the machine's")
+        XCTAssertFalse(ResumePolicy.isInputFault(.output("disk full")))
+        XCTAssertFalse(ResumePolicy.isInputFault(.internal("bug")))
+        XCTAssertFalse(ResumePolicy.isInputFault(.invalidOption("--width 0")))
+        XCTAssertFalse(ResumePolicy.isInputFault(.cancelled))
+    }
+
+    func testJournalRecordsTheInputFaultOnlyWhenKnown() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var r = JournalRecord(item: "a", status: .done, inputHash: "i", optionsHash: "o", output: "a.gif", inputBytes: 1,
+                              outputBytes: 2, error: nil, category: nil, seconds: 0, at: 1)
+        XCTAssertFalse(String(decoding: try encoder.encode(r), as: UTF8.self).contains("input_fault"))
+        r.status = .failed
+        r.inputFault = true
+        XCTAssertTrue(String(decoding: try encoder.encode(r), as: UTF8.self).contains(#""input_fault":true"#))
+        // Older lines have no such key.
+        let old = #"{"at":1,"category":"badInput","error":"x","input_bytes":1,"input_hash":"i","item":"a","options_hash":"o","output":"a.gif","output_bytes":0,"seconds":0,"status":"failed","v":1}"#
+        XCTAssertNil(try JSONDecoder().decode(JournalRecord.self, from: Data(old.utf8)).inputFault)
     }
 }

@@ -238,7 +238,8 @@ final class DitherTests: XCTestCase {
         let im = randomImage(31, 19, &rng)
         for n in [1, 2, 3, 100] {
             let m = PaletteMapper(palette: Palette((0..<n).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) }))
-            for d in [Dither(.none), Dither(.bayer, bayerScale: 0), Dither(.bayer, bayerScale: 5), Dither(.floydSteinberg), Dither(.sierra24a), Dither(.atkinson)] {
+            for d in [Dither(.none), Dither(.bayer, bayerScale: 0), Dither(.bayer, bayerScale: 5), Dither(.blueNoise, bayerScale: 0),
+                      Dither(.floydSteinberg), Dither(.sierra24a), Dither(.atkinson)] {
                 let out = DitherKernel.map(im, mapper: m, dither: d)
                 XCTAssertEqual(out.width, 31)
                 XCTAssertEqual(out.height, 19)
@@ -316,7 +317,7 @@ final class PaletteStageSpeed: XCTestCase {
             let runs = im.width * im.height > 1_000_000 ? 5 : 20
             var line = "\(im.width)x\(im.height) \(palette.count) colours, \(mapper.candidates.count) candidates: "
                 + String(format: "hist add %.3f ms (clear %.3f), median cut %.2f ms, mapper build %.3f ms", tAdd, tClear, tCut, tBuild)
-            for d in [Dither(.none), Dither(.bayer), Dither(.floydSteinberg), Dither(.sierra24a), Dither(.atkinson)] {
+            for d in [Dither(.none), Dither(.bayer), Dither(.blueNoise), Dither(.floydSteinberg), Dither(.sierra24a), Dither(.atkinson)] {
                 line += String(format: ", %@ %.2f ms", d.method.rawValue, ms(runs) { _ = DitherKernel.map(im, mapper: mapper, dither: d) })
             }
             print(line)

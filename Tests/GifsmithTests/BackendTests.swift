@@ -24,7 +24,7 @@ final class BackendTests: XCTestCase {
         let dir = try Scratch()
         let clip = dir.file("src.mp4")
         try makeClip(clip, lavfi: "testsrc2=size=160x120:rate=10:duration=0.5", ["-pix_fmt", "yuv420p"])
-        for dither in ["none", "bayer", "floyd-steinberg", "sierra-2-4a", "atkinson"] {
+        for dither in ["none", "bayer", "blue-noise", "floyd-steinberg", "sierra-2-4a", "atkinson"] {
             for palette in ["global", "per-frame"] {
                 let common = [clip, "--crop", "150x100+3+7", "--width", "97", "--dither", dither, "--palette", palette, "--colors", "17"]
                 let cpu = dir.file("cpu.gif"), gpu = dir.file("vulkan.gif")
@@ -37,14 +37,16 @@ final class BackendTests: XCTestCase {
         }
     }
 
-    /// Quantizers and lossy LZW are shared CPU code after the pixel stages: the files stay identical.
+    /// Quantizers, lossy LZW and temporal stability are shared CPU code after the pixel stages, and a
+    /// full-size first pass counts sampled quarters (plans the device runs too): the files stay identical.
     func testQuantizersAndLossyAgreeAcrossBackends() throws {
         guard let env = lavapipe else { throw XCTSkip("mesa-vulkan-drivers (lavapipe) is not installed") }
         let dir = try Scratch()
         let clip = dir.file("src.mp4")
         try makeClip(clip, lavfi: "testsrc2=size=96x64:rate=10:duration=0.3", ["-pix_fmt", "yuv420p"])
         for extra in [["--quantizer", "wu"], ["--quantizer", "kmeans", "--lossy", "40"], ["--quantizer", "octree", "--palette", "per-frame"],
-                      ["--palette", "scene", "--dither", "atkinson"]] {
+                      ["--palette", "scene", "--dither", "atkinson"], ["--stability", "2", "--dither", "blue-noise"],
+                      ["--stability", "off"]] {
             let cpu = dir.file("cpu.gif"), gpu = dir.file("vulkan.gif")
             XCTAssertEqual(try convert([clip, "-o", cpu, "--backend", "cpu"] + extra).status, 0)
             XCTAssertEqual(try convert([clip, "-o", gpu, "--backend", "vulkan"] + extra, environment: env).status, 0)

@@ -322,4 +322,36 @@ final class ConvertEndToEndTests: XCTestCase {
         let bytes = [UInt8](r.stdout)
         return stride(from: 0, to: bytes.count, by: n).map { Array(bytes[$0..<$0 + n]) }
     }
+
+    /// Temporal stability, read back by FFmpeg's decoder: on a static gradient crossed by a moving
+    /// picture, the rows the picture never touches show the same colours in every frame. Without
+    /// stability they shimmer (error diffusion carries the moving part's errors down the frame),
+    /// which shows the check can fail; with it the file is smaller too.
+    func testStaticBackgroundKeepsItsIndicesInEveryFrame() throws {
+        let dir = try Scratch()
+        let clip = dir.file("static.mp4")
+        try makeClip(clip, lavfi: "nullsrc=size=160x120:rate=10:duration=2,format=rgb24,geq=r='40+X':g='50+Y':b='200-X/2'[bg];"
+                     + "testsrc2=size=40x30:rate=10[fg];[bg][fg]overlay=x=t*50:y=20:shortest=1",
+                     ["-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p"])
+        func changedStaticPixels(_ args: [String]) throws -> (changed: Int, bytes: Int) {
+            let gif = dir.file("out\(args.count).gif")
+            let r = try gifsmith(["convert", clip, "-o", gif, "--quiet"] + args)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let decoded = try decodeWithFFmpeg(gif)
+            XCTAssertEqual(decoded.frames.count, 20)
+            // Rows 60... : the moving picture covers rows 20..<50 only.
+            let staticPart = 60 * 160 * 3..<120 * 160 * 3
+            let first = decoded.frames[0][staticPart]
+            var changed = 0
+            for frame in decoded.frames.dropFirst() {
+                changed += zip(frame[staticPart], first).filter { $0 != $1 }.count
+            }
+            return (changed, try Data(contentsOf: URL(fileURLWithPath: gif)).count)
+        }
+        let held = try changedStaticPixels([])
+        let loose = try changedStaticPixels(["--stability", "off"])
+        XCTAssertEqual(held.changed, 0, "static pixels changed colour with the default stability")
+        XCTAssertGreaterThan(loose.changed, 1000, "without stability the static part shimmers")
+        XCTAssertLessThan(held.bytes, loose.bytes)
+    }
 }

@@ -49,7 +49,7 @@ final class DeterminismTests: XCTestCase {
 }
 
 enum Golden {
-    static let testsrc2Width120 = "264d42ed9170a80098d2db448d9cde4cc70fb326473877ffaa3be44666db969a"
+    static let testsrc2Width120 = "74b94945680eca82de5ed5ffc16d6e767c571e7a44adee38ddbcfd9b5ec65d87"
     static let testsrc2PerFrameFS32 = "df4dcd604576be789f652a281e283a07cc3c99a36f9db252ac073ffee496178e"
-    static let gradientBayer64 = "38b88d800fca4a6d20e04a5fd8d6bd63c097f4d5cdbf4b84878fac678a38e6a1"
+    static let gradientBayer64 = "4535c9f8de2208a68c4e77d849edbd99c59888624881d699e5d98e3e6e213b47"
 }

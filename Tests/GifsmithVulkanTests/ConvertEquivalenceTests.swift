@@ -43,6 +43,12 @@ final class ConvertEquivalenceTests: XCTestCase {
         XCTAssertEqual(gpu.width, output.width)
         XCTAssertEqual(gpu.height, output.height)
         XCTAssertTrue(gpu.pixels == cpu.pixels, "\(label) \(frame.width)x\(frame.height) crop \(crop.map { "\($0)" } ?? "none") → \(output) \(filter): \(firstDifference(gpu.pixels, cpu.pixels))")
+        // The first pass's sampled plans (every other table row) too.
+        guard output.width >= 2, output.height >= 2 else { return }
+        for phase in [0, 3] {
+            let sampled = try backend.convert(frame, plan: plan.sampled(phase: phase)), expected = cpu.decimated(phase: phase)
+            XCTAssertTrue(sampled == expected, "\(label) quarter \(phase) → \(output) \(filter): \(firstDifference(sampled.pixels, expected.pixels))")
+        }
     }
 
     private func checkAll(_ backend: VulkanBackend, seed: UInt64, quick: Bool) throws {

@@ -9,6 +9,8 @@ final class MapEquivalenceTests: XCTestCase {
     static let sizes = [(1, 1), (1, 9), (9, 1), (67, 5), (5, 41), (45, 31), (130, 3), (3, 300)]
     static let dithers: [Dither] = [Dither(.none), Dither(.bayer, bayerScale: 0), Dither(.bayer, bayerScale: 2),
                                     Dither(.bayer, bayerScale: 5), Dither(.bayer, bayerScale: 9),
+                                    Dither(.blueNoise, bayerScale: 0), Dither(.blueNoise, bayerScale: 2),
+                                    Dither(.blueNoise, bayerScale: 5), Dither(.blueNoise, bayerScale: -1),
                                     Dither(.floydSteinberg), Dither(.sierra24a), Dither(.atkinson)]
 
     /// Image kinds × palette sizes 2, 17, 256 × every dither × every size.
@@ -68,6 +70,28 @@ final class MapEquivalenceTests: XCTestCase {
         }
     }
 
+    /// Blue noise on frames several 64×64 tiles wide and tall (the pattern wraps in both
+    /// directions, at x and y not multiples of the 64-pixel workgroup's four-pixel words), every
+    /// scale, staged and direct transfers, on photo-like and noise images.
+    func testBlueNoiseTilesMatchCPU() throws {
+        var rng = TestRNG(6)
+        for backend in [try vulkan(), try vulkan(Backends.staged)] {
+            for (w, h) in [(150, 131), (257, 70)] {
+                for image in [Images.smooth(w, h, &rng), Images.noise(w, h, &rng)] {
+                    for palette in [Palette([RGB8(0, 0, 0), RGB8(255, 255, 255)]), Images.randomPalette(16, &rng), try Images.medianCutPalette(image, 256)] {
+                        let mapper = PaletteMapper(palette: palette)
+                        for scale in 0...5 {
+                            let dither = Dither(.blueNoise, bayerScale: scale)
+                            let cpu = DitherKernel.map(image, mapper: mapper, dither: dither)
+                            let gpu = try backend.map(image, mapper: mapper, dither: dither)
+                            XCTAssertTrue(gpu.indices == cpu.indices, "\(w)x\(h), \(palette.count) colours, scale \(scale): \(firstDifference(gpu.indices, cpu.indices))")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testEmptyImage() throws {
         let backend = try vulkan()
         let mapper = PaletteMapper(palette: Palette([RGB8(0, 0, 0)]))
@@ -96,14 +120,14 @@ final class MapEquivalenceTests: XCTestCase {
         var rng = TestRNG(4)
         let images = (0..<8).map { i in Images.smooth(31 + i, 17 + 2 * i, &rng) }
         let mappers = (0..<3).map { _ in PaletteMapper(palette: Images.randomPalette(40, &rng)) }
-        let dithers = [Dither(.none), Dither(.bayer), Dither(.floydSteinberg), Dither(.atkinson)]
+        let dithers = [Dither(.none), Dither(.bayer), Dither(.floydSteinberg), Dither(.atkinson), Dither(.blueNoise)]
         let results = Locked([Int: [UInt8]]())
-        DispatchQueue.concurrentPerform(iterations: 32) { i in
-            let r = try? backend.map(images[i % 8], mapper: mappers[i % 3], dither: dithers[i % 4])
+        DispatchQueue.concurrentPerform(iterations: 40) { i in
+            let r = try? backend.map(images[i % 8], mapper: mappers[i % 3], dither: dithers[i % 5])
             results.with { $0[i] = r?.indices ?? [] }
         }
-        for i in 0..<32 {
-            let cpu = DitherKernel.map(images[i % 8], mapper: mappers[i % 3], dither: dithers[i % 4])
+        for i in 0..<40 {
+            let cpu = DitherKernel.map(images[i % 8], mapper: mappers[i % 3], dither: dithers[i % 5])
             XCTAssertTrue(results.with { $0[i] } == cpu.indices, "call \(i)")
         }
     }

@@ -23,7 +23,7 @@ final class ThroughputBenchmark: XCTestCase {
         let seconds = Double(env["GIFSMITH_VK_BENCH_SECONDS"] ?? "") ?? 2
         let backends: [any PixelBackend] = env["GIFSMITH_VK_BENCH_CPU"] == "0" ? [vulkan] : [vulkan, CPUBackend()]
 
-        let stages = Set((env["GIFSMITH_VK_BENCH_STAGES"] ?? "convert,histogram,none,bayer,floyd-steinberg,sierra-2-4a,atkinson")
+        let stages = Set((env["GIFSMITH_VK_BENCH_STAGES"] ?? "convert,histogram,none,bayer,blue-noise,floyd-steinberg,sierra-2-4a,atkinson")
             .split(separator: ",").map(String.init))
         let source = try Self.frame1080p()
         var lines = ["device: \(vulkan.device.name) (\(vulkan.device.type)), \(threads) threads, \(seconds) s a measurement"]
@@ -52,7 +52,7 @@ final class ThroughputBenchmark: XCTestCase {
                 let label = "\(backend.name) 1920x1080→\(plan.outputSize)"
                 if stages.contains("convert") { lines.append("\(label) convert: \(Self.rate(threads, seconds) { _ = try backend.convert(source, plan: plan) })") }
                 if stages.contains("histogram") { lines.append("\(label) histogram: \(Self.rate(threads, seconds) { var h = ColorHistogram(); try backend.accumulateHistogram(image, into: &h) })") }
-                for dither in [Dither(.none), Dither(.bayer), Dither(.floydSteinberg), Dither(.sierra24a), Dither(.atkinson)] where stages.contains(dither.method.rawValue) {
+                for dither in [Dither(.none), Dither(.bayer), Dither(.blueNoise), Dither(.floydSteinberg), Dither(.sierra24a), Dither(.atkinson)] where stages.contains(dither.method.rawValue) {
                     lines.append("\(label) map \(dither.method.rawValue): \(Self.rate(threads, seconds) { _ = try backend.map(image, mapper: mapper, dither: dither) })")
                 }
             }
