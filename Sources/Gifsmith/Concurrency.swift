@@ -115,8 +115,14 @@ final class Slots<T>: @unchecked Sendable {
         base.deallocate()
     }
     subscript(i: Int) -> T? {
-        get { base[i] }
-        set { base[i] = newValue }
+        get {
+            precondition(i >= 0 && i < count, "slot \(i) of \(count)")
+            return base[i]
+        }
+        set {
+            precondition(i >= 0 && i < count, "slot \(i) of \(count)")
+            base[i] = newValue
+        }
     }
     func take() -> [T] { (0..<count).map { base[$0]! } }
 }

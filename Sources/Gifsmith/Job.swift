@@ -141,16 +141,33 @@ struct Job {
                 mappers.append(mapper)
                 sceneOf.append(scene)
             }
+            // Each frame's inputs are released as soon as they are used: at full size a batch of
+            // decoded, converted and mapped frames is tens of megabytes.
+            let decoded = Slots<PlanarFrame>(count: frames.count), stored = Slots<RGBImage>(count: images.count)
+            for (i, t) in frames.enumerated() { decoded[i] = t.frame }
+            for (i, image) in images.enumerated() { stored[i] = image }
+            frames = []
+            images = []
             let mapped = Slots<IndexedImage>(count: count)
             let converted = Slots<RGBImage>(count: stabilizer == nil ? 0 : count)
             try parallelFor(count, workers: workers) { i, _ in
-                let image = images.isEmpty ? try backend.convert(frames[i].frame, plan: plans.plan(for: frames[i].frame)) : images[i]
+                let image: RGBImage
+                if i < decoded.count, let frame = decoded[i] {
+                    decoded[i] = nil
+                    image = try backend.convert(frame, plan: plans.plan(for: frame))
+                } else {
+                    image = stored[i]!
+                    stored[i] = nil
+                }
                 mapped[i] = try backend.map(image, mapper: mappers[i], dither: options.dither)
                 if stabilizer != nil { converted[i] = image }
             }
             var inputs: [GIFFrameInput] = []
             for i in 0..<count {
-                if let stabilizer { mapped[i] = try stabilize(stabilizer, converted[i]!, mapped[i]!, mappers[i].palette) }
+                if let stabilizer {
+                    mapped[i] = try stabilize(stabilizer, converted[i]!, mapped[i]!, mappers[i].palette)
+                    converted[i] = nil
+                }
                 let (start, end) = spans[stats.frames + i]
                 let delay = delays.delay(fromMicroseconds: start, toMicroseconds: end)
                 inputs.append(GIFFrameInput(image: mapped[i]!, palette: mappers[i].palette, usesGlobalPalette: sceneOf[i] == 0,
