@@ -21,10 +21,21 @@ public final class Transcoder: Sendable {
     public let options: ConvertOptions
     /// A backend given by the caller; nil chooses one per `options.backend` at each run.
     public let backend: (any PixelBackend)?
+    /// Where `options.backend` is resolved when no `backend` is given: shared with other
+    /// transcoders, or (nil) afresh for each run.
+    public let shared: SharedBackends?
 
     public init(options: ConvertOptions = ConvertOptions(), backend: (any PixelBackend)? = nil) {
         self.options = options
         self.backend = backend
+        shared = nil
+    }
+
+    /// A transcoder that takes its backend from `shared`, as every other transcoder given it does.
+    public init(options: ConvertOptions = ConvertOptions(), shared: SharedBackends) {
+        self.options = options
+        backend = nil
+        self.shared = shared
     }
 
     /// Runs the whole job. `output` is a path, or "-" for standard output. Throws `GifsmithError`.
@@ -40,7 +51,7 @@ public final class Transcoder: Sendable {
         do {
             try options.validate()
             let resolved = try backend.map { ResolvedBackend(backend: $0, warning: nil, mayFallBack: false) }
-                ?? ResolvedBackend.resolve(options.backend)
+                ?? shared?.resolve(options.backend) ?? ResolvedBackend.resolve(options.backend)
             if let warning = resolved.warning { progress(.warning(warning)) }
             do {
                 return try run(input: input, output: output, backend: resolved.backend, cancellation: cancellation, progress: progress)

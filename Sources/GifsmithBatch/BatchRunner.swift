@@ -63,6 +63,8 @@ public final class BatchRunner: Sendable {
     public let items: [BatchItem]
     public let configuration: BatchConfiguration
     public let resolve: OptionsResolver
+    /// One backend per choice for the whole batch: concurrent items share one Vulkan device.
+    private let backends = SharedBackends()
 
     public init(items: [BatchItem], configuration: BatchConfiguration, resolve: @escaping OptionsResolver) {
         self.items = items
@@ -184,7 +186,8 @@ public final class BatchRunner: Sendable {
             return record(.failed(error: "\(dir): cannot create the folder (\(error.localizedDescription))", category: "output"))
         }
         do {
-            let result = try Transcoder(options: options).convert(input: item.input, output: item.output, cancellation: cancellation)
+            let result = try Transcoder(options: options, shared: backends).convert(input: item.input, output: item.output,
+                                                                                      cancellation: cancellation)
             return record(.done(outputBytes: result.bytes))
         } catch let e as GifsmithError {
             if e.category == .cancelled || cancellation.isCancelled { return (.cancelled, 0) }
