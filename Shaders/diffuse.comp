@@ -52,6 +52,8 @@ layout(push_constant) uniform Parameters {
     uint limitBase;
     uint firstStep;
     uint endStep;
+    // Where OkLabSearch.data begins in `mapper`; 0 for an RGB mapper.
+    uint labBase;
 };
 
 #include "palette.glsl"
@@ -104,7 +106,7 @@ void main() {
                 int b = clamp255(int(BYTE_AT(src, i + 2u)) + ab);
                 int k = r << 16 | g << 8 | b;
                 if (k != lastKey) {
-                    lastIndex = lookup(r, g, b);
+                    lastIndex = nearestIndex(r, g, b);
                     lastKey = k;
                 }
                 atomicOr(dst[p >> 2], lastIndex << ((p & 3u) << 3));

@@ -27,6 +27,8 @@ layout(push_constant) uniform Parameters {
     int ditherPattern;
     // The pattern's scale, 0...5 (clamped on the host).
     int scale;
+    // Where OkLabSearch.data begins in `mapper`; 0 for an RGB mapper.
+    uint labBase;
 };
 
 #include "palette.glsl"
@@ -49,7 +51,7 @@ void main() {
         int r = clamp255(int(BYTE_AT(src, i)) + o);
         int g = clamp255(int(BYTE_AT(src, i + 1u)) + o);
         int b = clamp255(int(BYTE_AT(src, i + 2u)) + o);
-        packed |= lookup(r, g, b) << (8u * j);
+        packed |= nearestIndex(r, g, b) << (8u * j);
     }
     dst[word] = packed;
 }

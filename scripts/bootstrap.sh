@@ -3,15 +3,17 @@
 #   scripts/bootstrap.sh              build and run (FFmpeg libraries, the Vulkan loader, the shader compiler, libcurl, libxml2)
 #   scripts/bootstrap.sh --test       also what the tests and benchmarks use (ffmpeg CLI, ImageMagick, Pillow,
 #                                     Mesa's lavapipe software Vulkan device for the CPU==Vulkan tests,
-#                                     headless Chromium to render the bench report)
+#                                     headless Chromium to render the bench report, gifsicle for the
+#                                     equal-bytes comparison, libjxl-devtools for the bench's
+#                                     butteraugli/ssimulacra columns)
 #   scripts/bootstrap.sh --validate   also the Khronos validation layers
 # Needs a Swift 6 toolchain on PATH (swift.org); Debian does not package one.
 set -euo pipefail
 
 packages=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libvulkan-dev glslang-tools libcurl4-openssl-dev libxml2-dev)
 case "${1:-}" in
-    --test) packages+=(ffmpeg imagemagick python3-pil mesa-vulkan-drivers chromium) ;;
-    --validate) packages+=(ffmpeg imagemagick python3-pil mesa-vulkan-drivers chromium vulkan-validationlayers) ;;
+    --test) packages+=(ffmpeg imagemagick python3-pil mesa-vulkan-drivers chromium gifsicle libjxl-devtools) ;;
+    --validate) packages+=(ffmpeg imagemagick python3-pil mesa-vulkan-drivers chromium gifsicle libjxl-devtools vulkan-validationlayers) ;;
 esac
 
 missing=()

@@ -4,9 +4,13 @@
 //   mapper[candidateBase + k]                 candidates: index << 24 | r << 16 | g << 8 | b
 //   mapper[paletteBase + i]                   palette colour i: r << 16 | g << 8 | b
 //   mapper[limitBase + i]                     errorLimits[i] (1...255)
-// The including shader declares `mapper` and the three bases.
+//   mapper[labBase ...]                       OkLabSearch.data for an OkLab mapper (include/oklab.glsl);
+//                                             labBase 0 means RGB (0 is the cell table's place)
+// The including shader declares `mapper`, `labBase` and the other bases.
 #ifndef GIFSMITH_PALETTE_GLSL
 #define GIFSMITH_PALETTE_GLSL
+
+#include "oklab.glsl"
 
 // PaletteMapper.key, narrowed: `d << 8 | index` instead of `d << 32 | word`. The orders agree:
 // within a run the index decides the word (a padding copy repeats a word exactly), so the least
@@ -30,6 +34,11 @@ uint lookup(int r, int g, int b) {
         best = min(best, key(mapper[k], r, g, b));
     }
     return best & 255u;
+}
+
+// PaletteMapper.nearest: the lookup of the mapper's colour space.
+uint nearestIndex(int r, int g, int b) {
+    return labBase != 0u ? labLookup(r, g, b) : lookup(r, g, b);
 }
 
 #endif

@@ -81,13 +81,17 @@ public struct ConvertOptions: Sendable, Hashable {
     /// stays within it of the colour it had when its index was chosen keeps that index, so static
     /// areas neither shimmer nor cost bytes. nil turns it off.
     public var stability: Int?
+    /// Where nearest colours are measured, for palettes and for mapping: `rgb` (the default) or
+    /// `oklab` (perceptual; see `ColorSpace`).
+    public var colorspace: ColorSpace
 
     public init(
         width: Int? = nil, height: Int? = nil, crop: PixelRect? = nil, cropAspect: AspectRatio? = nil,
         fps: FrameRate? = nil, start: Double? = nil, duration: Double? = nil, colors: Int = 256,
         dither: Dither = Dither(.sierra24a), paletteMode: PaletteMode = .scene, loop: LoopMode = .forever,
         filter: ScaleFilter = .bicubic, optimize: Bool = true, threads: Int = 0, backend: BackendChoice = .auto,
-        quantizer: QuantizerKind = .medianCut, lossy: Int = 0, stability: Int? = ConvertOptions.defaultStability
+        quantizer: QuantizerKind = .medianCut, lossy: Int = 0, stability: Int? = ConvertOptions.defaultStability,
+        colorspace: ColorSpace = .rgb
     ) {
         self.width = width
         self.height = height
@@ -107,6 +111,7 @@ public struct ConvertOptions: Sendable, Hashable {
         self.quantizer = quantizer
         self.lossy = lossy
         self.stability = stability
+        self.colorspace = colorspace
     }
 
     /// The default `stability`: the palette's local spacing caps it (see `TemporalStabilizer`), so

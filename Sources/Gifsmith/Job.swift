@@ -55,7 +55,7 @@ struct Job {
                 var histogram = ColorHistogram()
                 histograms.forEach { histogram.merge($0) }
                 for w in 0..<workers { histograms.with(w) { $0.clear() } }
-                scenes.append((sceneStart, try Quantizer.palette(from: histogram, maxColors: visibleColors, kind: options.quantizer)))
+                scenes.append((sceneStart, try Quantizer.palette(from: histogram, maxColors: visibleColors, kind: options.quantizer, colorSpace: options.colorspace)))
             }
             while true {
                 try checkCancelled()
@@ -113,7 +113,7 @@ struct Job {
         var previous: GIFFrameInput?
         var stats = Stats(paletteColors: scenes.map(\.palette.count).max() ?? 0)
         var scene = 0
-        var mapper = PaletteMapper(palette: scenes[0].palette)
+        var mapper = PaletteMapper(palette: scenes[0].palette, colorSpace: options.colorspace)
         let stabilizer = options.stability.map(TemporalStabilizer.init)
         while true {
             try checkCancelled()
@@ -136,7 +136,7 @@ struct Job {
             for i in 0..<count {
                 if scene + 1 < scenes.count, stats.frames + i >= scenes[scene + 1].start {
                     scene += 1
-                    mapper = PaletteMapper(palette: scenes[scene].palette)
+                    mapper = PaletteMapper(palette: scenes[scene].palette, colorSpace: options.colorspace)
                 }
                 mappers.append(mapper)
                 sceneOf.append(scene)
@@ -203,9 +203,9 @@ struct Job {
                 let palette = try histograms.with(w) { h -> Palette in
                     h.clear()
                     try backend.accumulateHistogram(image, into: &h)
-                    return try Quantizer.palette(from: h, maxColors: visibleColors, kind: options.quantizer)
+                    return try Quantizer.palette(from: h, maxColors: visibleColors, kind: options.quantizer, colorSpace: options.colorspace)
                 }
-                let indexed = try backend.map(image, mapper: PaletteMapper(palette: palette), dither: options.dither)
+                let indexed = try backend.map(image, mapper: PaletteMapper(palette: palette, colorSpace: options.colorspace), dither: options.dither)
                 results[i] = (indexed, palette)
                 if stabilizer != nil { converted[i] = image }
             }

@@ -50,6 +50,9 @@ public enum Fingerprint {
             var filter: String
             var optimize: Bool
             var quantizer: String, lossy: Int, stability: Int?
+            // nil for rgb: JSONEncoder leaves nil out, so hashes from before the option existed
+            // stay valid (no version bump needed).
+            var colorspace: String?
         }
         struct PixelRectCodable: Encodable { var x, y, w, h: Int }
         let loop: String
@@ -65,7 +68,8 @@ public enum Fingerprint {
             fps: o.fps, start: o.start, duration: o.duration, colors: o.colors,
             dither: o.dither.method.rawValue, bayerScale: o.dither.method.isOrdered ? o.dither.bayerScale : 0,
             palette: o.paletteMode.rawValue, loop: loop, filter: o.filter.rawValue, optimize: o.optimize,
-            quantizer: o.quantizer.rawValue, lossy: o.lossy, stability: o.stability)
+            quantizer: o.quantizer.rawValue, lossy: o.lossy, stability: o.stability,
+            colorspace: o.colorspace == .rgb ? nil : o.colorspace.rawValue)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(c)) ?? Data()

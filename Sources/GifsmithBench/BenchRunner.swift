@@ -27,7 +27,12 @@ public struct BenchRunner: Sendable {
     of the sampled frames, from their mean MSE, capped at 100 dB. SSIM: per channel R, G, B on 8x8 \
     windows stepped by 4 (as FFmpeg's ssim filter), K1=0.01, K2=0.03, averaged over channels and \
     sampled frames. Flicker: over each sampled frame and the one before it, the share of pixels \
-    static in the reference (every channel within the static threshold) whose GIF RGB changed.
+    static in the reference (every channel within the static threshold) whose GIF RGB changed. \
+    Butteraugli and SSIMULACRA (when Debian's libjxl-devtools is installed): libjxl 0.7's \
+    butteraugli_main (max-norm distance and its 3-norm, default 80-nit intensity target) and \
+    ssimulacra_main (the original SSIMULACRA, not SSIMULACRA 2) on the same sampled frame pairs, \
+    written as sRGB PPM, averaged over the frames; lower is better for both, 0 is identical, a \
+    butteraugli distance below about 1 is hard to see.
     """
 
     /// Runs everything. `log` receives one line per step (for a terminal).
@@ -48,6 +53,8 @@ public struct BenchRunner: Sendable {
         if options.references.contains("ffmpeg") && ffmpeg == nil { notes.append("ffmpeg is not installed: no FFmpeg reference rows.") }
         if options.references.contains("gifsicle") && gifsicle == nil { notes.append("gifsicle is not installed (Debian package `gifsicle`): no gifsicle reference rows.") }
         if options.references.contains("gifsicle") && gifsicle != nil && ffmpeg == nil { notes.append("gifsicle rows need FFmpeg's GIF as input: skipped.") }
+        let perceptual = options.perceptual ? PerceptualTools.find() : .none
+        if options.perceptual { notes += perceptual.missingNotes } else { notes.append("Perceptual metrics turned off (--no-perceptual): the butteraugli and ssimulacra columns are empty.") }
 
         var usedNames: Set<String> = []
         for clip in options.clips {
@@ -64,11 +71,15 @@ public struct BenchRunner: Sendable {
             func score(_ gifPath: String, tool: String, quantizer: String, dither: String, lossy: Int, seconds: Double) throws {
                 let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: gifPath)))
                 let s = try GIFScorer.score(gif: bytes, reference: reference, fps: options.fps, framesSampled: options.framesSampled,
-                                            staticThreshold: options.staticThreshold, cropCentiseconds: cropAt)
+                                            staticThreshold: options.staticThreshold, cropCentiseconds: cropAt, perceptual: perceptual)
                 var row = BenchRow(clip: name, tool: tool, quantizer: quantizer, dither: dither, lossy: lossy, colors: options.colors,
                                    width: s.width, height: s.height, frames: s.frames, bytes: bytes.count, seconds: seconds,
                                    psnr: s.psnr, ssim: s.ssim, flicker: s.flicker, framesScored: s.perFrame.count,
                                    perFrame: s.perFrame, gif: "gifs/" + (gifPath as NSString).lastPathComponent, crop: nil)
+                row.butteraugli = s.perceptual.butteraugli
+                row.butteraugli3Norm = s.perceptual.butteraugli3Norm
+                row.ssimulacra = s.perceptual.ssimulacra
+                for n in s.perceptualNotes where !notes.contains("\(name): \(n)") { notes.append("\(name): \(n)") }
                 let c = BMPWriter.centreCrop(rgb: s.cropFrame, width: s.width, height: s.height, cropWidth: 160, cropHeight: 120)
                 let cropName = "crops/" + ((gifPath as NSString).lastPathComponent as NSString).deletingPathExtension + ".bmp"
                 try Data(BMPWriter.encode(rgb: c.rgb, width: c.width, height: c.height)).write(to: URL(fileURLWithPath: "\(dir)/\(cropName)"))
@@ -76,8 +87,9 @@ public struct BenchRunner: Sendable {
                 if refCropSource == nil { refCropSource = s.cropSourceFrame }
                 clipRows.append(row)
                 let label = row.setting.count >= 34 ? row.setting : row.setting + String(repeating: " ", count: 34 - row.setting.count)
+                func opt(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "n/a" }
                 log("  " + label + String(format: " %10d B %7.2f s  PSNR %6.2f  SSIM %.4f  flicker ", row.bytes, seconds, row.psnr, row.ssim)
-                    + (row.flicker.map { String(format: "%.4f", $0) } ?? "n/a"))
+                    + opt(row.flicker, "%.4f") + "  butteraugli " + opt(row.butteraugli, "%.3f") + "  ssimulacra " + opt(row.ssimulacra, "%.4f"))
             }
 
             // Fix the crop moment from the clip's frame times, so every tool is cropped at the same instant.

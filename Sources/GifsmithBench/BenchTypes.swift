@@ -21,12 +21,15 @@ public struct BenchOptions: Sendable {
     /// A reference pixel counts as static when no channel moved more than this (decoded video
     /// carries codec noise of a level or two on still areas).
     public var staticThreshold: Int
+    /// Score the sampled frames with libjxl's butteraugli and ssimulacra when installed (a child
+    /// process per frame and tool: about 0.3 s per frame at 480x270).
+    public var perceptual: Bool
 
     public init(
         clips: [String], reportDirectory: String, quantizers: [QuantizerKind] = QuantizerKind.allCases,
         dithers: [DitherMethod] = [.none, .sierra24a], lossy: [Int] = [0], colors: Int = 256, width: Int? = 480,
         fps: FrameRate? = nil, framesSampled: Int = 8, references: [String] = [], backend: BackendChoice = .cpu,
-        staticThreshold: Int = 2
+        staticThreshold: Int = 2, perceptual: Bool = true
     ) {
         self.clips = clips
         self.reportDirectory = reportDirectory
@@ -40,6 +43,7 @@ public struct BenchOptions: Sendable {
         self.references = references
         self.backend = backend
         self.staticThreshold = staticThreshold
+        self.perceptual = perceptual
     }
 }
 
@@ -53,6 +57,10 @@ public struct FrameScore: Sendable, Codable, Equatable {
     public var sourceFrame: Int
     public var psnr: Double
     public var ssim: Double
+    /// libjxl's scores of this frame (see `BenchRow`); nil when the tool is missing or failed.
+    public var butteraugli: Double? = nil
+    public var butteraugli3Norm: Double? = nil
+    public var ssimulacra: Double? = nil
 }
 
 /// One line of the report.
@@ -76,6 +84,16 @@ public struct BenchRow: Sendable, Codable, Equatable {
     /// Share of reference-static pixels that changed in the GIF, over the scored frame pairs; nil
     /// when no pair had a static pixel.
     public var flicker: Double?
+    /// Mean butteraugli distance (libjxl `butteraugli_main`, max-norm) over the scored frames; lower
+    /// is better, 0 identical, below about 1 hard to tell apart. Nil when the tool is not installed
+    /// or failed (the report's notes say which).
+    public var butteraugli: Double? = nil
+    /// Mean of butteraugli's 3-norm over the scored frames: the same distance map summarised over the
+    /// whole frame rather than by its worst spot; lower is better.
+    public var butteraugli3Norm: Double? = nil
+    /// Mean SSIMULACRA (libjxl 0.7 `ssimulacra_main`, the original, not SSIMULACRA 2) over the
+    /// scored frames; lower is better, 0 identical. Nil when not installed or failed.
+    public var ssimulacra: Double? = nil
     public var framesScored: Int
     public var perFrame: [FrameScore]
     /// The GIF, relative to the report folder.

@@ -11,6 +11,10 @@ public struct GIFScore: Sendable {
     public var psnr: Double
     public var ssim: Double
     public var flicker: Double?
+    /// Means of libjxl's metrics over the sampled frames (nil: tool missing or failed).
+    public var perceptual: PerceptualFrameScore
+    /// Why a perceptual column is empty for this GIF (a tool failed, frames too small).
+    public var perceptualNotes: [String]
     public var perFrame: [FrameScore]
     /// The GIF's canvas at `cropCentiseconds` (RGB24, width*height*3).
     public var cropFrame: [UInt8]
@@ -34,10 +38,11 @@ public enum GIFScorer {
     }
 
     /// Scores `gif` (the file's bytes): PSNR/SSIM on the sampled frames, flicker on each sampled
-    /// frame and the one before it, and the canvas at `cropCentiseconds` (nil: half the duration).
+    /// frame and the one before it, the `perceptual` tools on the sampled frames, and the canvas at
+    /// `cropCentiseconds` (nil: half the duration).
     public static func score(
         gif bytes: [UInt8], reference: ReferenceClip, fps: FrameRate?, framesSampled: Int, staticThreshold: Int,
-        cropCentiseconds: Int? = nil
+        cropCentiseconds: Int? = nil, perceptual: PerceptualTools = .none
     ) throws -> GIFScore {
         let image = try GIFReader.decode(bytes)
         let n = image.frames.count
@@ -63,6 +68,7 @@ public enum GIFScorer {
         var perFrame: [FrameScore] = []
         var mseSum = 0.0, ssimSum = 0.0
         var changed = 0, statics = 0
+        let perceptualScorer = PerceptualScorer(tools: perceptual)
         for k in sampled {
             let s = source[k]!
             let ref = refs[s]!.pixels
@@ -71,8 +77,10 @@ public enum GIFScorer {
             let ssim = ImageMetrics.ssim(out, ref, width: image.width, height: image.height)
             mseSum += mse
             ssimSum += ssim
+            let p = perceptualScorer.add(reference: ref, output: out, width: image.width, height: image.height)
             perFrame.append(FrameScore(gifFrame: k, seconds: Double(starts[k]) / 100, sourceFrame: s,
-                                       psnr: ImageMetrics.psnr(mse: mse), ssim: ssim))
+                                       psnr: ImageMetrics.psnr(mse: mse), ssim: ssim,
+                                       butteraugli: p.butteraugli, butteraugli3Norm: p.butteraugli3Norm, ssimulacra: p.ssimulacra))
             if k > 0 {
                 let f = ImageMetrics.flicker(previousOutput: image.frames[k - 1].rgb, output: out,
                                              previousReference: refs[source[k - 1]!]!.pixels, reference: ref,
@@ -86,6 +94,7 @@ public enum GIFScorer {
             width: image.width, height: image.height, frames: n,
             psnr: ImageMetrics.psnr(mse: mseSum / m), ssim: ssimSum / m,
             flicker: statics > 0 ? Double(changed) / Double(statics) : nil,
+            perceptual: perceptualScorer.means(), perceptualNotes: perceptualScorer.notes,
             perFrame: perFrame, cropFrame: image.frames[cropFrame].rgb, cropSourceFrame: source[cropFrame]!)
     }
 }

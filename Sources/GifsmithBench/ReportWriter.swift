@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes results.csv, results.json and index.html (offline: inline SVG, no scripts).
 public enum ReportWriter {
-    public static let csvHeader = "clip,tool,quantizer,dither,lossy,colors,width,height,frames,bytes,seconds,psnr_db,ssim,flicker,frames_scored,gif"
+    public static let csvHeader = "clip,tool,quantizer,dither,lossy,colors,width,height,frames,bytes,seconds,psnr_db,ssim,flicker,butteraugli,butteraugli_3norm,ssimulacra,frames_scored,gif"
 
     public static func write(_ report: BenchReport, options: BenchOptions, to dir: String) throws {
         try csv(report.rows).write(toFile: "\(dir)/results.csv", atomically: true, encoding: .utf8)
@@ -16,12 +16,15 @@ public enum ReportWriter {
         func field(_ s: String) -> String {
             s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
+        // A metric with no value (tool missing or failed) is an empty field, never a made-up number.
+        func opt(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "" }
         var lines = [csvHeader]
         for r in rows {
             lines.append([
                 field(r.clip), r.tool, r.quantizer, r.dither, "\(r.lossy)", "\(r.colors)", "\(r.width)", "\(r.height)", "\(r.frames)",
                 "\(r.bytes)", String(format: "%.3f", r.seconds), String(format: "%.3f", r.psnr), String(format: "%.5f", r.ssim),
-                r.flicker.map { String(format: "%.5f", $0) } ?? "", "\(r.framesScored)", field(r.gif),
+                opt(r.flicker, "%.5f"), opt(r.butteraugli, "%.4f"), opt(r.butteraugli3Norm, "%.4f"), opt(r.ssimulacra, "%.5f"),
+                "\(r.framesScored)", field(r.gif),
             ].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -35,6 +38,7 @@ public enum ReportWriter {
     static let colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
     static func colour(_ i: Int) -> String { colours[i % colours.count] }
     static func f(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }
+    static func na(_ v: Double?, _ digits: Int) -> String { v.map { f($0, digits) } ?? "n/a" }
 
     /// "Nice" axis range with a little margin; never empty.
     static func range(_ values: [Double]) -> (Double, Double) {
@@ -44,21 +48,36 @@ public enum ReportWriter {
         return (lo - pad, hi + pad)
     }
 
-    static func scatter(_ rows: [BenchRow]) -> String {
+    /// A quality metric on the scatter's y axis.
+    struct Metric: Sendable {
+        var name: String
+        var value: @Sendable (BenchRow) -> Double?
+        var digits: Int
+        /// The y axis' label, which says whether higher or lower is better.
+        var axisLabel: String
+    }
+
+    static let ssimMetric = Metric(name: "SSIM", value: { $0.ssim }, digits: 4, axisLabel: "SSIM (higher is better)")
+    static let butteraugliMetric = Metric(name: "butteraugli", value: { $0.butteraugli }, digits: 3,
+                                          axisLabel: "butteraugli (lower is better)")
+
+    /// Bytes against `metric`, one mark per row that has a value (each row keeps its colour across plots).
+    static func scatter(_ rows: [BenchRow], metric: Metric = ssimMetric) -> String {
+        let scored = rows.enumerated().compactMap { i, row in metric.value(row).map { (i, row, $0) } }
         let w = 640.0, h = 360.0, l = 70.0, r = 20.0, t = 20.0, b = 50.0
-        let (x0, x1) = range(rows.map { Double($0.bytes) })
-        let (y0, y1) = range(rows.map(\.ssim))
+        let (x0, x1) = range(scored.map { Double($0.1.bytes) })
+        let (y0, y1) = range(scored.map(\.2))
         func px(_ v: Double) -> Double { l + (v - x0) / (x1 - x0) * (w - l - r) }
         func py(_ v: Double) -> Double { h - b - (v - y0) / (y1 - y0) * (h - t - b) }
-        var s = "<svg class=\"plot scatter\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
-        s += axes(w: w, h: h, l: l, r: r, t: t, b: b, xLabel: "bytes", yLabel: "SSIM",
-                  xTicks: (x0, x1, { "\(Int($0 / 1000)) k" }), yTicks: (y0, y1, { f($0, 4) }))
-        for (i, row) in rows.enumerated() {
-            let cx = px(Double(row.bytes)), cy = py(row.ssim)
+        var s = "<svg class=\"plot scatter\" data-metric=\"\(esc(metric.name))\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
+        s += axes(w: w, h: h, l: l, r: r, t: t, b: b, xLabel: "bytes", yLabel: metric.axisLabel,
+                  xTicks: (x0, x1, { "\(Int($0 / 1000)) k" }), yTicks: (y0, y1, { f($0, metric.digits) }))
+        for (i, row, v) in scored {
+            let cx = px(Double(row.bytes)), cy = py(v)
             let shape = row.tool == "gifsmith"
                 ? "<circle cx=\"\(f(cx))\" cy=\"\(f(cy))\" r=\"6\" fill=\"\(colour(i))\">"
                 : "<rect x=\"\(f(cx - 6))\" y=\"\(f(cy - 6))\" width=\"12\" height=\"12\" fill=\"\(colour(i))\">"
-            s += shape + "<title>\(esc(row.setting)): \(row.bytes) B, SSIM \(f(row.ssim, 4))</title>" + (row.tool == "gifsmith" ? "</circle>" : "</rect>")
+            s += shape + "<title>\(esc(row.setting)): \(row.bytes) B, \(metric.name) \(f(v, metric.digits))</title>" + (row.tool == "gifsmith" ? "</circle>" : "</rect>")
             s += "<text x=\"\(f(cx + 8))\" y=\"\(f(cy - 6))\" font-size=\"10\">\(esc(row.setting))</text>"
         }
         return s + "</svg>"
@@ -151,11 +170,16 @@ public enum ReportWriter {
         }
         for clip in clips {
             let rows = report.rows.filter { $0.clip == clip }
-            s += "<section class=\"clip\"><h2>\(esc(clip))</h2>\n<table><tr><th>setting</th><th>bytes</th><th>seconds</th><th>PSNR dB</th><th>SSIM</th><th>flicker</th><th>frames</th><th>size</th></tr>\n"
+            s += "<section class=\"clip\"><h2>\(esc(clip))</h2>\n<table><tr><th>setting</th><th>bytes</th><th>seconds</th><th>PSNR dB ↑</th><th>SSIM ↑</th><th>flicker ↓</th><th>butteraugli ↓</th><th>butteraugli 3-norm ↓</th><th>SSIMULACRA ↓</th><th>frames</th><th>size</th></tr>\n"
             for r in rows {
-                s += "<tr><td class=\"l\">\(esc(r.setting))</td><td>\(r.bytes)</td><td>\(f(r.seconds, 3))</td><td>\(f(r.psnr, 2))</td><td>\(f(r.ssim, 4))</td><td>\(r.flicker.map { f($0, 4) } ?? "n/a")</td><td>\(r.framesScored)/\(r.frames)</td><td>\(r.width)x\(r.height)</td></tr>\n"
+                s += "<tr><td class=\"l\">\(esc(r.setting))</td><td>\(r.bytes)</td><td>\(f(r.seconds, 3))</td><td>\(f(r.psnr, 2))</td><td>\(f(r.ssim, 4))</td><td>\(na(r.flicker, 4))</td><td>\(na(r.butteraugli, 3))</td><td>\(na(r.butteraugli3Norm, 3))</td><td>\(na(r.ssimulacra, 4))</td><td>\(r.framesScored)/\(r.frames)</td><td>\(r.width)x\(r.height)</td></tr>\n"
             }
-            s += "</table>\n<h3>Bytes against SSIM (circles: gifsmith; squares: reference tools)</h3>\n" + scatter(rows)
+            s += "</table>\n<p class=\"legend\">↑ higher is better, ↓ lower is better. n/a: no value (see the notes above).</p>\n"
+            s += "<h3>Bytes against SSIM (circles: gifsmith; squares: reference tools)</h3>\n" + scatter(rows)
+            if rows.contains(where: { $0.butteraugli != nil }) {
+                s += "\n<h3>Bytes against butteraugli, lower is better (circles: gifsmith; squares: reference tools)</h3>\n"
+                    + scatter(rows, metric: butteraugliMetric)
+            }
             s += "\n<h3>Speed</h3>\n" + speedBars(rows)
             s += "\n<h3>SSIM per scored frame over time</h3>\n" + perFrame(rows)
             s += "\n<h3>The same frame, centre crop, 2x</h3>\n<div class=\"crops\">"

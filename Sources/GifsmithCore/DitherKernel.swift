@@ -2,7 +2,8 @@
 /// GLSL shader mirrors; all arithmetic is on Int32 and every formula is written out here.
 ///
 /// Common to all methods: `nearest(r, g, b)` is `PaletteMapper`'s exact nearest colour
-/// (squared RGB distance, lowest index on ties); `clamp(v) = min(max(v, 0), 255)`;
+/// (squared RGB distance, lowest index on ties; in OkLab for a mapper made with `.oklab`,
+/// `OkLabSearch` — everything else below stays RGB arithmetic either way); `clamp(v) = min(max(v, 0), 255)`;
 /// `>>` is an arithmetic shift (floor division by a power of two, also for negatives).
 ///
 /// - `none`: `index = nearest(r, g, b)`.
@@ -93,16 +94,18 @@ public enum DitherKernel {
                 mapper.cellTable.withUnsafeBufferPointer { table in
                     mapper.candidates.withUnsafeBufferPointer { cand in
                       mapper.errorLimits.withUnsafeBufferPointer { limits in
-                        let k = Kernel(src: src.baseAddress!, dst: dst.baseAddress!, table: table.baseAddress!,
-                                       cand: cand.baseAddress!, limits: limits.baseAddress!, width: w, height: h)
-                        switch dither.method {
-                        case .none: k.plain()
-                        case .bayer: k.ordered(bayerOffsets(scale: dither.bayerScale), sizeShift: 3)
-                        case .blueNoise: k.ordered(BlueNoise.offsets(scale: dither.bayerScale), sizeShift: BlueNoise.sizeShift)
-                        case .floydSteinberg: k.floydSteinberg()
-                        case .sierra24a: k.sierra24a()
-                        case .atkinson: k.atkinson()
+                       (mapper.okLab?.data ?? []).withUnsafeBufferPointer { lab in
+                        let rgb = RGBNearest(table: table.baseAddress!, cand: cand.baseAddress!)
+                        // One specialised copy of the loops per colour space: a branch on the space
+                        // inside the search kept the RGB loops from being inlined (25% slower).
+                        if mapper.okLab != nil {
+                            run(Kernel(src: src.baseAddress!, dst: dst.baseAddress!, nearest: OkLabNearest(rgb: rgb, lab: lab.baseAddress!),
+                                       limits: limits.baseAddress!, width: w, height: h), dither)
+                        } else {
+                            run(Kernel(src: src.baseAddress!, dst: dst.baseAddress!, nearest: rgb,
+                                       limits: limits.baseAddress!, width: w, height: h), dither)
                         }
+                       }
                       }
                     }
                 }
@@ -121,14 +124,28 @@ public enum DitherKernel {
     /// never read as a pixel's accumulator and is cleared with its row) and the
     /// contributions from the same row in registers (`Carry`), so the next pixel does not
     /// wait for a store. The sum per pixel is the same integer either way.
-    private struct Kernel {
+    private static func run<N: NearestColor>(_ k: Kernel<N>, _ dither: Dither) {
+        switch dither.method {
+        case .none: k.plain()
+        case .bayer: k.ordered(bayerOffsets(scale: dither.bayerScale), sizeShift: 3)
+        case .blueNoise: k.ordered(BlueNoise.offsets(scale: dither.bayerScale), sizeShift: BlueNoise.sizeShift)
+        case .floydSteinberg: k.floydSteinberg()
+        case .sierra24a: k.sierra24a()
+        case .atkinson: k.atkinson()
+        }
+    }
+
+    private struct Kernel<Nearest: NearestColor> {
         let src: UnsafePointer<UInt8>
         let dst: UnsafeMutablePointer<UInt8>
-        let table: UnsafePointer<UInt32>
-        let cand: UnsafePointer<UInt32>
+        let nearest: Nearest
         let limits: UnsafePointer<Int32>
         let width: Int
         let height: Int
+
+        /// The candidate word of the nearest colour, in the mapper's colour space.
+        @inline(__always)
+        func lookup(_ r: Int32, _ g: Int32, _ b: Int32) -> UInt32 { nearest.lookup(r, g, b) }
 
         @inline(__always)
         func clamp(_ v: Int32) -> Int32 { min(max(v, 0), 255) }
@@ -149,7 +166,7 @@ public enum DitherKernel {
             for p in 0..<(width * height) {
                 let r = Int32(src[i]), g = Int32(src[i + 1]), b = Int32(src[i + 2])
                 let key = r << 16 | g << 8 | b
-                if key != lastKey { last = PaletteMapper.lookup4(table, cand, r, g, b); lastKey = key }
+                if key != lastKey { last = lookup(r, g, b); lastKey = key }
                 dst[p] = UInt8(truncatingIfNeeded: last >> 24)
                 i &+= 3
             }
@@ -169,7 +186,7 @@ public enum DitherKernel {
                         let o = off[row | (x & mask)]
                         let r = clamp(Int32(src[i]) + o), g = clamp(Int32(src[i + 1]) + o), b = clamp(Int32(src[i + 2]) + o)
                         let key = r << 16 | g << 8 | b
-                        if key != lastKey { last = PaletteMapper.lookup4(table, cand, r, g, b); lastKey = key }
+                        if key != lastKey { last = lookup(r, g, b); lastKey = key }
                         dst[p] = UInt8(truncatingIfNeeded: last >> 24)
                         i &+= 3; p &+= 1
                     }
@@ -216,7 +233,7 @@ public enum DitherKernel {
             let g = clamp(Int32(src[i + 1]) &+ ag)
             let b = clamp(Int32(src[i + 2]) &+ ab)
             let key = r << 16 | g << 8 | b
-            if key != s.lastKey { s.last = PaletteMapper.lookup4(table, cand, r, g, b); s.lastKey = key }
+            if key != s.lastKey { s.last = lookup(r, g, b); s.lastKey = key }
             let index = Int(s.last >> 24)
             dst[p] = UInt8(truncatingIfNeeded: index)
             let l = limits[index]
@@ -302,5 +319,30 @@ public enum DitherKernel {
                 }
             }
         }
+    }
+}
+
+/// The nearest-colour query of the map loops, per colour space: returns the candidate word
+/// `index << 24 | r << 16 | g << 8 | b` of the nearest palette colour.
+private protocol NearestColor {
+    func lookup(_ r: Int32, _ g: Int32, _ b: Int32) -> UInt32
+}
+
+/// Squared RGB distance: `PaletteMapper`'s cell search.
+private struct RGBNearest: NearestColor {
+    let table: UnsafePointer<UInt32>
+    let cand: UnsafePointer<UInt32>
+    @inline(__always)
+    func lookup(_ r: Int32, _ g: Int32, _ b: Int32) -> UInt32 { PaletteMapper.lookup4(table, cand, r, g, b) }
+}
+
+/// Squared OkLab distance: `OkLabSearch`, starting from the RGB answer (a cheap first guess that
+/// shortens the walk; the result is exact whatever the guess).
+private struct OkLabNearest: NearestColor {
+    let rgb: RGBNearest
+    let lab: UnsafePointer<Int32>
+    @inline(__always)
+    func lookup(_ r: Int32, _ g: Int32, _ b: Int32) -> UInt32 {
+        UInt32(bitPattern: OkLabSearch.lookup(lab, r, g, b, hint: Int(rgb.lookup(r, g, b) >> 24)))
     }
 }

@@ -20,6 +20,15 @@
 /// good as median cut's on the histogram.
 ///
 /// Ranges: a cluster's sums are sums over a subset of bins (≤ 255·N), as in `ColorHistogram`.
+///
+/// In OkLab (`refine(_:histogram:iterations:colorSpace:)` with `.oklab`, used by
+/// `Quantizer` for `--colorspace oklab`): the start is the given palette, and step 3 assigns each
+/// point to its nearest colour in OkLab (`OkLabSearch`: squared fixed-point OkLab distance, lowest
+/// index on ties). Step 4 is unchanged: a colour becomes the RGB mean of its points' pixels. So
+/// clusters follow perceptual distance (hue and chroma differences weighed as the eye weighs
+/// them; along greys sRGB's encoding is already close to OkLab's lightness, so little changes
+/// there), while every colour is still an exact rounded mean of real pixels; this is Lloyd's assignment
+/// in OkLab with an RGB centroid, not a k-means that minimises OkLab error exactly.
 public enum KMeansRefinement {
     /// The default number of Lloyd iterations.
     public static let defaultIterations = 8
@@ -30,7 +39,14 @@ public enum KMeansRefinement {
     public static func palette(from histogram: ColorHistogram, maxColors: Int,
                                iterations: Int = defaultIterations) throws -> Palette {
         try Quantizer.validate(histogram, maxColors: maxColors)
-        var colors = try MedianCut.palette(from: histogram, maxColors: maxColors).colors
+        return refine(try MedianCut.palette(from: histogram, maxColors: maxColors).colors, histogram: histogram,
+                      iterations: iterations, colorSpace: .rgb)
+    }
+
+    /// Rules 2–6 from `start` (a non-empty list of colours), assigning in `colorSpace`.
+    static func refine(_ start: [RGB8], histogram: ColorHistogram, iterations: Int = defaultIterations,
+                       colorSpace: ColorSpace) -> Palette {
+        var colors = start
 
         // The points: packed rounded-mean colour, count, sums.
         var points: [Int32] = []
@@ -50,7 +66,7 @@ public enum KMeansRefinement {
 
         var acc = [UInt64](repeating: 0, count: colors.count * 4)
         for _ in 0..<max(0, iterations) {
-            let mapper = PaletteMapper(palette: Palette(colors))
+            let mapper = PaletteMapper(palette: Palette(colors), colorSpace: colorSpace)
             acc.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             for k in points.indices {
                 let p = points[k]

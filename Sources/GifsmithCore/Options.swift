@@ -59,3 +59,13 @@ public enum LoopMode: Sendable, Hashable, Codable {
     /// No NETSCAPE2.0 block: play once.
     case none
 }
+
+/// The space in which "nearest colour" is measured, for mapping pixels and for building palettes.
+public enum ColorSpace: String, Sendable, Codable, CaseIterable {
+    /// Squared RGB distance (`PaletteMapper`). The default.
+    case rgb
+    /// Squared distance in fixed-point OkLab (`OkLab`, `OkLabSearch`): perceptually even steps, so
+    /// dark shades and saturated hues get their fair share of the palette. Dithering still
+    /// accumulates and limits errors in RGB; only the nearest-colour query changes.
+    case oklab
+}

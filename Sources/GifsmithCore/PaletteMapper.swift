@@ -32,8 +32,16 @@
 /// An entry dominated over a box containing q is beaten at q, so it is not p: p survives
 /// every filtering on the way down to q's cell, and the search over a run that contains p
 /// returns p. (Dropping a dominated entry is safe whatever else is dropped.)
+///
+/// With `colorSpace` `.oklab`, `nearest` and the map stage measure distance in OkLab instead
+/// (`okLab`, see `OkLabSearch`); the RGB structure and `errorLimits` stay as they are (error
+/// diffusion and temporal stability work in RGB whatever the colour space).
 public final class PaletteMapper: Sendable {
     public let palette: Palette
+    /// The space `nearest` measures distance in.
+    public let colorSpace: ColorSpace
+    /// The OkLab search, for `.oklab` only.
+    public let okLab: OkLabSearch?
 
     /// log2 of a cell's side in levels.
     public static let cellShift = 3
@@ -51,8 +59,10 @@ public final class PaletteMapper: Sendable {
 
     /// Builds the search structure for `palette` (about a millisecond for 256 colours of a
     /// video frame; a few for colours that crowd along a line, such as 256 greys).
-    public init(palette: Palette) {
+    public init(palette: Palette, colorSpace: ColorSpace = .rgb) {
         self.palette = palette
+        self.colorSpace = colorSpace
+        okLab = colorSpace == .oklab ? OkLabSearch(palette: palette) : nil
         let n = palette.count
         var builder = Builder()
         for (i, c) in palette.colors.enumerated() {
@@ -95,9 +105,11 @@ public final class PaletteMapper: Sendable {
         return x
     }
 
-    /// The palette index nearest to (r, g, b): exactly `bruteForceNearest`'s answer.
+    /// The palette index nearest to (r, g, b): exactly `bruteForceNearest`'s answer (in RGB), or
+    /// `OkLabSearch.bruteForceNearest`'s (in OkLab).
     /// - Precondition: each channel in 0...255.
     public func nearest(_ r: Int32, _ g: Int32, _ b: Int32) -> Int {
+        if let okLab { return okLab.nearest(r, g, b) }
         precondition(0...255 ~= r && 0...255 ~= g && 0...255 ~= b, "colour channels must be 0...255")
         return cellTable.withUnsafeBufferPointer { t in
             candidates.withUnsafeBufferPointer { c in

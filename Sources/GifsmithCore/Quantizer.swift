@@ -21,11 +21,22 @@ public enum QuantizerKind: String, Sendable, Codable, CaseIterable {
 /// has fewer non-empty bins, or when the algorithm stops early), sorted by
 /// `MedianCut.lumaOrder`. A colour is always the rounded mean (round half up) of the exact
 /// colour sums of a set of bins, so a bin holding one colour can come back exactly.
+///
+/// Colour space: with `.rgb` each quantizer works as its file says. With `.oklab` the
+/// quantizer's palette (median cut's for `kmeans`) is then refined by `KMeansRefinement`'s
+/// Lloyd iterations with OkLab assignment and RGB centroids (rules in that file). Median cut,
+/// Wu and octree cut RGB boxes; the refinement moves their colours to where OkLab's
+/// nearest-colour regions put the pixels.
 public enum Quantizer {
-    /// A palette of at most `maxColors` colours for `histogram`, by `kind`.
+    /// A palette of at most `maxColors` colours for `histogram`, by `kind`, in `colorSpace`.
     /// - Throws: `CoreError.invalidOption` when `maxColors` is outside 2...256 or the
     ///   histogram holds no pixels.
-    public static func palette(from histogram: ColorHistogram, maxColors: Int, kind: QuantizerKind) throws -> Palette {
+    public static func palette(from histogram: ColorHistogram, maxColors: Int, kind: QuantizerKind,
+                               colorSpace: ColorSpace = .rgb) throws -> Palette {
+        if colorSpace == .oklab {
+            let start = try palette(from: histogram, maxColors: maxColors, kind: kind == .kmeans ? .medianCut : kind)
+            return KMeansRefinement.refine(start.colors, histogram: histogram, colorSpace: .oklab)
+        }
         switch kind {
         case .medianCut: return try MedianCut.palette(from: histogram, maxColors: maxColors)
         case .wu: return try WuQuantizer.palette(from: histogram, maxColors: maxColors)

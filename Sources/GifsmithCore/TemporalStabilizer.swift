@@ -77,13 +77,12 @@ public final class TemporalStabilizer: @unchecked Sendable {
                                 let i = 3 * p
                                 let dr = Int32(s[i]) &- Int32(r[i]), dg = Int32(s[i + 1]) &- Int32(r[i + 1])
                                 let db = Int32(s[i + 2]) &- Int32(r[i + 2])
+                                // Selects, not branches: held and re-mapped pixels mix at random.
                                 let far = max(dr, 0 &- dr, dg, 0 &- dg, db, 0 &- db) > lim[Int(k[p])]
-                                if far {
-                                    r[i] = s[i]; r[i + 1] = s[i + 1]; r[i + 2] = s[i + 2]
-                                    k[p] = d[p]
-                                } else {
-                                    d[p] = k[p]
-                                }
+                                let index = far ? d[p] : k[p]
+                                k[p] = index
+                                d[p] = index
+                                r[i] = far ? s[i] : r[i]; r[i + 1] = far ? s[i + 1] : r[i + 1]; r[i + 2] = far ? s[i + 2] : r[i + 2]
                             }
                         }
                       }

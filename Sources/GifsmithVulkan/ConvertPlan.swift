@@ -106,13 +106,17 @@ final class MapperTables: @unchecked Sendable {
     let candidateBase: UInt32
     let paletteBase: UInt32
     let limitBase: UInt32
-    /// The longest candidate run of any cell: the most iterations one lookup loops.
+    /// Where `OkLabSearch.data` begins for an OkLab mapper; 0 (RGB) otherwise.
+    let labBase: UInt32
+    /// The most iterations one lookup loops: the longest candidate run of any cell, or the
+    /// palette size for OkLab (the shader scans every entry).
     let longestRun: Int
 
     init(_ mapper: PaletteMapper, context: FrameContext) throws {
         self.mapper = mapper
         precondition(mapper.cellTable.count == 1 << 15, "PaletteMapper's cell table has 32768 cells")
-        longestRun = Int(mapper.cellTable.lazy.map { $0 & 511 }.max() ?? 0)
+        let longestCell = Int(mapper.cellTable.lazy.map { $0 & 511 }.max() ?? 0)
+        longestRun = mapper.okLab == nil ? longestCell : mapper.palette.count
         var ints = mapper.cellTable.map { Int32(bitPattern: $0) }
         candidateBase = UInt32(ints.count)
         ints += mapper.candidates.map { Int32(bitPattern: $0) }
@@ -124,6 +128,12 @@ final class MapperTables: @unchecked Sendable {
         var limits = [Int32](repeating: 0, count: 256)
         for (i, l) in mapper.errorLimits.enumerated() { limits[i] = l }
         ints += limits
+        if let lab = mapper.okLab {
+            labBase = UInt32(ints.count)
+            ints += lab.data
+        } else {
+            labBase = 0
+        }
         tensor = try sharedTensor(ints, context: context)
     }
 }

@@ -24,7 +24,7 @@ extension VulkanBackend {
                 set.bind([source, tables.tensor, output, pattern])
                 let kind: UInt32 = dither.method == .none ? 0 : dither.method == .bayer ? 1 : 2
                 let scale = UInt32(min(max(dither.bayerScale, 0), 5))
-                let push = [UInt32(w), UInt32(n), tables.candidateBase, kind, scale]
+                let push = [UInt32(w), UInt32(n), tables.candidateBase, kind, scale, tables.labBase]
                 try context.sequence.run { r in
                     r.upload(source, bytes: 3 * n)
                     r.barrier()
@@ -55,7 +55,7 @@ extension VulkanBackend {
                     r.zero(accumulators, bytes: accumulatorBytes)
                     r.barrier()
                     for first in stride(from: 0, to: steps, by: chunk) {
-                        try r.dispatch(set, groups: 1, push: push + [UInt32(first), UInt32(min(first + chunk, steps))])
+                        try r.dispatch(set, groups: 1, push: push + [UInt32(first), UInt32(min(first + chunk, steps)), tables.labBase])
                         r.barrier()
                     }
                     r.download(output, bytes: outputBytes)

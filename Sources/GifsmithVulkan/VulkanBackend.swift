@@ -51,7 +51,7 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
         self.options = options
         device = manager.info
         name = "vulkan: \(manager.info.name)"
-        mapAlgorithm = try Algorithm(manager: manager, shader: "map", bindings: 4, pushConstantBytes: 20)
+        mapAlgorithm = try Algorithm(manager: manager, shader: "map", bindings: 4, pushConstantBytes: 24)
         histogramAlgorithm = try Algorithm(manager: manager, shader: "histogram", bindings: 3, pushConstantBytes: 4)
         compactAlgorithm = try Algorithm(manager: manager, shader: "histogramCompact", bindings: 3, pushConstantBytes: 0)
         rowsAlgorithm = try Algorithm(manager: manager, shader: "convertRows", bindings: 3, pushConstantBytes: 24)
@@ -72,7 +72,7 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
         let key = method << 16 | groupSize
         return try cacheLock.withLock {
             if let a = diffusionAlgorithms[key] { return a }
-            let a = try Algorithm(manager: manager, shader: "diffuse", bindings: 4, pushConstantBytes: 28,
+            let a = try Algorithm(manager: manager, shader: "diffuse", bindings: 4, pushConstantBytes: 32,
                                   specialization: [UInt32(groupSize), UInt32(method)])
             diffusionAlgorithms[key] = a
             return a

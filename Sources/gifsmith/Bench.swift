@@ -8,7 +8,7 @@ import GifsmithCore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Compare quantizers, dithers and lossy levels: bytes, time, PSNR, SSIM, flicker; CSV, JSON and an HTML report.",
+        abstract: "Compare quantizers, dithers and lossy levels: bytes, time, PSNR, SSIM, flicker, butteraugli; CSV, JSON and an HTML report.",
         discussion: """
         Every clip is converted with every combination (in process, one at a time), each GIF is decoded \
         and compared with the clip's frames converted at the same size without quantisation. \
@@ -17,7 +17,10 @@ struct BenchCommand: ParsableCommand {
         PSNR: RGB, from the mean MSE of the scored frames, capped at 100 dB. SSIM: per channel on 8x8 \
         windows stepped by 4 (FFmpeg's ssim filter's window), averaged over R, G, B. Flicker: share of \
         pixels static in the source (every channel within 2 levels) whose GIF colour changed between \
-        consecutive frames; lower is better.
+        consecutive frames; lower is better. Butteraugli and SSIMULACRA: libjxl's butteraugli_main \
+        (max-norm distance, and its 3-norm) and ssimulacra_main on the same sampled frames, when \
+        Debian's libjxl-devtools is installed (else n/a, with a note); lower is better, 0 is identical. \
+        They cost about 0.3 s per scored frame at 480x270; --no-perceptual skips them.
 
         --reference ffmpeg adds FFmpeg's two-pass palettegen+paletteuse (sierra2_4a) at the same size; \
         gifsicle adds `gifsicle -O3 --lossy=N` on FFmpeg's GIF for each --lossy level above 0. Tools \
@@ -63,6 +66,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Backend for gifsmith's encodes: cpu, vulkan, auto.")
     var backend: String = "cpu"
 
+    @Flag(inversion: .prefixedNo, help: "Score with libjxl's butteraugli_main and ssimulacra_main when installed.")
+    var perceptual = true
+
     @Flag(help: "Print the results as JSON on stdout instead of a table.")
     var json = false
 
@@ -99,7 +105,7 @@ struct BenchCommand: ParsableCommand {
 
         let options = BenchOptions(clips: clips, reportDirectory: output, quantizers: qs, dithers: ds, lossy: ls, colors: colors,
                                    width: width == 0 ? nil : width, fps: rate, framesSampled: framesSampled, references: refs,
-                                   backend: choice)
+                                   backend: choice, perceptual: perceptual)
         let report: BenchReport
         do {
             report = try BenchRunner(options: options).run { line in
@@ -126,12 +132,16 @@ struct BenchCommand: ParsableCommand {
         // String(format:) ignores widths on %@ on Linux: pad by hand.
         func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }
         func lpad(_ t: String, _ n: Int) -> String { t.count >= n ? t : String(repeating: " ", count: n - t.count) + t }
-        print(pad("clip", 14) + pad("setting", 34) + lpad("bytes", 11) + lpad("seconds", 9) + lpad("PSNR dB", 9) + lpad("SSIM", 8) + lpad("flicker", 9))
+        func opt(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "n/a" }
+        print(pad("clip", 14) + pad("setting", 34) + lpad("bytes", 11) + lpad("seconds", 9) + lpad("PSNR dB", 9) + lpad("SSIM", 8)
+              + lpad("flicker", 9) + lpad("butteraugli", 12) + lpad("b-3norm", 9) + lpad("ssimulacra", 11))
         for r in report.rows {
             print(pad(r.clip, 14) + pad(r.setting, 34) + lpad("\(r.bytes)", 11) + lpad(String(format: "%.3f", r.seconds), 9)
                   + lpad(String(format: "%.2f", r.psnr), 9) + lpad(String(format: "%.4f", r.ssim), 8)
-                  + lpad(r.flicker.map { String(format: "%.4f", $0) } ?? "n/a", 9))
+                  + lpad(opt(r.flicker, "%.4f"), 9) + lpad(opt(r.butteraugli, "%.3f"), 12) + lpad(opt(r.butteraugli3Norm, "%.3f"), 9)
+                  + lpad(opt(r.ssimulacra, "%.4f"), 11))
         }
+        print("higher is better: PSNR, SSIM; lower is better: flicker, butteraugli (max-norm; 3-norm), ssimulacra")
         for n in report.notes { print("note: \(n)") }
         print("report: \(output)/index.html")
     }

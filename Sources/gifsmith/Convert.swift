@@ -59,6 +59,9 @@ struct Convert: ParsableCommand {
     @Option(help: "Palette builder: median-cut (default), wu, kmeans (median cut refined by k-means), octree.")
     var quantizer: String = QuantizerKind.medianCut.rawValue
 
+    @Option(help: "Colour space for palettes and nearest colours: rgb (default) or oklab (perceptual, fixed point; same bytes on every backend).")
+    var colorspace: String = ColorSpace.rgb.rawValue
+
     @Option(help: "Lossy LZW level 0...10000 (0 = off): pixels may show a colour within lossy/4 of their own to compress better.")
     var lossy: Int = 0
 
@@ -172,6 +175,10 @@ struct Convert: ParsableCommand {
             throw GifsmithError.invalidOption("--quantizer '\(quantizer)' is not one of \(QuantizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         o.quantizer = kind
+        guard let space = ColorSpace(rawValue: colorspace) else {
+            throw GifsmithError.invalidOption("--colorspace '\(colorspace)' is not one of \(ColorSpace.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        o.colorspace = space
         o.lossy = lossy
         if let stability {
             if stability == "off" {

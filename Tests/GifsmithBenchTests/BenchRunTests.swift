@@ -97,7 +97,7 @@ final class BenchRunTests: XCTestCase {
     func testFrameRateGridPairsGIFFramesWithTheFrameShownAtGridTime() throws {
         let clip = try makeClip("grid.mp4", "testsrc2=size=64x48:rate=25:duration=0.8")
         let options = BenchOptions(clips: [clip], reportDirectory: "\(dir)/report", quantizers: [.medianCut], dithers: [.none],
-                                   width: 32, fps: FrameRate(10), framesSampled: 0)
+                                   width: 32, fps: FrameRate(10), framesSampled: 0, perceptual: false)
         let report = try BenchRunner(options: options).run()
         let row = try XCTUnwrap(report.rows.first)
         XCTAssertEqual(row.width, 32)
@@ -111,14 +111,14 @@ final class BenchRunTests: XCTestCase {
         // Lossless, so every decoded source frame is identical and every pixel is static.
         let clip = try makeClip("static.mkv", "smptebars=size=64x48:rate=25:duration=0.4", codec: ["-c:v", "ffv1", "-pix_fmt", "yuv420p"])
         let options = BenchOptions(clips: [clip], reportDirectory: "\(dir)/report", quantizers: [.medianCut], dithers: [.none],
-                                   width: nil, framesSampled: 0)
+                                   width: nil, framesSampled: 0, perceptual: false)
         let report = try BenchRunner(options: options).run()
         let row = try XCTUnwrap(report.rows.first)
         XCTAssertEqual(row.flicker, 0)
         // And flicker is not vacuous: the moving pattern, dithered, does show changes where it is still.
         let moving = try makeClip("half.mkv", "testsrc2=size=64x48:rate=25:duration=0.4", codec: ["-c:v", "ffv1", "-pix_fmt", "yuv420p"])
         let r2 = try BenchRunner(options: BenchOptions(clips: [moving], reportDirectory: "\(dir)/report2", quantizers: [.medianCut],
-                                                       dithers: [.sierra24a], width: nil, framesSampled: 0)).run()
+                                                       dithers: [.sierra24a], width: nil, framesSampled: 0, perceptual: false)).run()
         XCTAssertNotNil(r2.rows.first?.flicker)
     }
 

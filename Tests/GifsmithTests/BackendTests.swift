@@ -54,6 +54,30 @@ final class BackendTests: XCTestCase {
         }
     }
 
+    /// `--colorspace oklab` (palettes and nearest colours in fixed-point OkLab): the same file on
+    /// both backends for every dither and palette mode, and a different file from `rgb`.
+    func testOkLabAgreesAcrossBackends() throws {
+        guard let env = lavapipe else { throw XCTSkip("mesa-vulkan-drivers (lavapipe) is not installed") }
+        let dir = try Scratch()
+        let clip = dir.file("src.mp4")
+        try makeClip(clip, lavfi: "testsrc2=size=96x64:rate=10:duration=0.3", ["-pix_fmt", "yuv420p"])
+        for extra in [["--dither", "none"], ["--dither", "bayer", "--palette", "per-frame"], ["--dither", "blue-noise"],
+                      ["--dither", "floyd-steinberg", "--quantizer", "kmeans"], ["--dither", "sierra-2-4a", "--palette", "scene"],
+                      ["--dither", "atkinson", "--quantizer", "wu", "--colors", "17"]] {
+            let cpu = dir.file("cpu.gif"), gpu = dir.file("vulkan.gif"), rgb = dir.file("rgb.gif")
+            let a = try convert([clip, "-o", cpu, "--backend", "cpu", "--colorspace", "oklab"] + extra)
+            XCTAssertEqual(a.status, 0, a.stderr)
+            let b = try convert([clip, "-o", gpu, "--backend", "vulkan", "--colorspace", "oklab"] + extra, environment: env)
+            XCTAssertEqual(b.status, 0, b.stderr)
+            XCTAssertEqual(try sha256(gpu), try sha256(cpu), "\(extra)")
+            XCTAssertEqual(try convert([clip, "-o", rgb, "--backend", "cpu"] + extra).status, 0)
+            XCTAssertNotEqual(try sha256(rgb), try sha256(cpu), "\(extra): oklab changed nothing")
+        }
+        let bad = try convert([clip, "-o", dir.file("bad.gif"), "--colorspace", "lab"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--colorspace 'lab' is not one of rgb, oklab"), bad.stderr)
+    }
+
     func testForcedVulkanWithoutDriverFailsCleanly() throws {
         let dir = try Scratch()
         let clip = dir.file("src.mp4")

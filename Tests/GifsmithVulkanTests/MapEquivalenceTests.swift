@@ -60,12 +60,15 @@ final class MapEquivalenceTests: XCTestCase {
         let backend = try vulkan(Backends.staged)
         var rng = TestRNG(5)
         let image = Images.smooth(480, 160, &rng)
+        // OkLab lookups scan the whole palette: 256 colours make the shortest chunks.
         for palette in [Palette([RGB8(0, 0, 0), RGB8(255, 255, 255)]), Images.randomPalette(256, &rng)] {
-            let mapper = PaletteMapper(palette: palette)
-            for method in [DitherMethod.floydSteinberg, .sierra24a, .atkinson] {
-                let cpu = DitherKernel.map(image, mapper: mapper, dither: Dither(method))
-                let gpu = try backend.map(image, mapper: mapper, dither: Dither(method))
-                XCTAssertTrue(gpu.indices == cpu.indices, "\(palette.count) colours, \(method): \(firstDifference(gpu.indices, cpu.indices))")
+            for space in ColorSpace.allCases {
+                let mapper = PaletteMapper(palette: palette, colorSpace: space)
+                for method in [DitherMethod.floydSteinberg, .sierra24a, .atkinson] {
+                    let cpu = DitherKernel.map(image, mapper: mapper, dither: Dither(method))
+                    let gpu = try backend.map(image, mapper: mapper, dither: Dither(method))
+                    XCTAssertTrue(gpu.indices == cpu.indices, "\(palette.count) colours, \(space), \(method): \(firstDifference(gpu.indices, cpu.indices))")
+                }
             }
         }
     }
@@ -85,6 +88,33 @@ final class MapEquivalenceTests: XCTestCase {
                             let cpu = DitherKernel.map(image, mapper: mapper, dither: dither)
                             let gpu = try backend.map(image, mapper: mapper, dither: dither)
                             XCTAssertTrue(gpu.indices == cpu.indices, "\(w)x\(h), \(palette.count) colours, scale \(scale): \(firstDifference(gpu.indices, cpu.indices))")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// OkLab mappers (`--colorspace oklab`): the shader's full scan of OkLab keys equals the CPU's
+    /// outward search under every dither, on sizes from one pixel to several diffusion bands;
+    /// palettes of 2, 17 and 256 colours, duplicated entries (ties) and 256 greys (all in a line).
+    func testOkLabEveryDitherMatchesCPU() throws {
+        var rng = TestRNG(7)
+        for backend in [try vulkan(), try vulkan(Backends.staged)] {
+            for (w, h) in [(1, 1), (9, 1), (67, 5), (45, 31), (3, 70)] {
+                for image in [Images.noise(w, h, &rng), Images.smooth(w, h, &rng)] {
+                    let seventeen = Images.randomPalette(17, &rng)
+                    var palettes = [Images.randomPalette(2, &rng), seventeen, Images.randomPalette(256, &rng),
+                                    Palette(seventeen.colors + seventeen.colors.reversed()),
+                                    Palette((0...255).map { RGB8(UInt8($0), UInt8($0), UInt8($0)) })]
+                    if w * h >= 256 { palettes.append(try Images.medianCutPalette(image, 255)) }
+                    for palette in palettes {
+                        let mapper = PaletteMapper(palette: palette, colorSpace: .oklab)
+                        for dither in Self.dithers {
+                            let cpu = DitherKernel.map(image, mapper: mapper, dither: dither)
+                            let gpu = try backend.map(image, mapper: mapper, dither: dither)
+                            XCTAssertTrue(gpu.indices == cpu.indices,
+                                          "oklab \(w)x\(h), \(palette.count) colours, \(dither): \(firstDifference(gpu.indices, cpu.indices))")
                         }
                     }
                 }
