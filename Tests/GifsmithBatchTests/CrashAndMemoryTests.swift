@@ -39,16 +39,9 @@ final class CrashAndMemoryTests: XCTestCase {
 
     /// Every journal line, each of which must parse (one write(2) per line: a kill cannot tear it).
     private func records(_ out: String) throws -> [JournalRecord] {
-        var all: [JournalRecord] = []
         // A kill before the batch made its folder leaves nothing to read.
         guard FileManager.default.fileExists(atPath: out) else { return [] }
-        for name in try FileManager.default.contentsOfDirectory(atPath: out) where name.hasPrefix(".gifsmith-journal") {
-            let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
-            for line in text.split(separator: "\n") {
-                all.append(try JSONDecoder().decode(JournalRecord.self, from: Data(line.utf8)))
-            }
-        }
-        return all
+        return try BatchResults.journal(out)
     }
 
     /// Every file under `out`, relative.

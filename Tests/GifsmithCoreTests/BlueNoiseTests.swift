@@ -121,22 +121,8 @@ final class BlueNoiseTests: XCTestCase {
 
     /// Per pixel exactly the nearest colour to the clamped, offset colour (extremes included).
     func testBlueNoiseIsBruteForceOfTheClampedOffsetColour() {
-        var rng = PaletteRNG(32)
-        let m = PaletteMapper(palette: Palette((0..<23).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) }))
-        let w = 71, h = 67
-        let px = (0..<(w * h * 3)).map { _ -> UInt8 in [0, 3, 128, 250, 255, rng.byte()][rng.int(0...5)] }
-        let im = RGBImage(width: w, height: h, pixels: px)
-        for s in [0, 2, 5] {
-            let off = BlueNoise.offsets(scale: s)
-            let out = DitherKernel.map(im, mapper: m, dither: Dither(.blueNoise, bayerScale: s))
-            for y in 0..<h {
-                for x in 0..<w {
-                    let p = y * w + x, o = off[(y & 63) << 6 | (x & 63)]
-                    let c = (0..<3).map { min(max(Int32(px[3 * p + $0]) + o, 0), 255) }
-                    XCTAssertEqual(Int(out.indices[p]), PaletteMapper.bruteForceNearest(m.palette, c[0], c[1], c[2]), "s=\(s) (\(x),\(y))")
-                }
-            }
-        }
+        assertOrderedDitherIsBruteForce(.blueNoise, scales: [0, 2, 5], width: 71, height: 67, seed: 32,
+                                        sizeShift: BlueNoise.sizeShift, offsets: BlueNoise.offsets(scale:))
     }
 
     /// The pattern is fixed in screen space: a static frame maps to the same indices whatever

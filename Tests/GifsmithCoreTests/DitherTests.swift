@@ -71,22 +71,8 @@ final class DitherTests: XCTestCase {
 
     func testBayerIsBruteForceOfTheClampedOffsetColour() {
         // Extremes included, so clamping matters: (250, 3, 128) at offset +31 is (255, 34, 159).
-        var rng = PaletteRNG(24)
-        let m = PaletteMapper(palette: Palette((0..<23).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) }))
-        let w = 19, h = 13
-        let px = (0..<(w * h * 3)).map { _ -> UInt8 in [0, 3, 128, 250, 255, rng.byte()][rng.int(0...5)] }
-        let im = RGBImage(width: w, height: h, pixels: px)
-        for s in 0...5 {
-            let off = DitherKernel.bayerOffsets(scale: s)
-            let out = DitherKernel.map(im, mapper: m, dither: Dither(.bayer, bayerScale: s))
-            for y in 0..<h {
-                for x in 0..<w {
-                    let p = y * w + x, o = off[(y & 7) << 3 | (x & 7)]
-                    let c = (0..<3).map { min(max(Int32(px[3 * p + $0]) + o, 0), 255) }
-                    XCTAssertEqual(Int(out.indices[p]), PaletteMapper.bruteForceNearest(m.palette, c[0], c[1], c[2]), "s=\(s) (\(x),\(y))")
-                }
-            }
-        }
+        assertOrderedDitherIsBruteForce(.bayer, scales: Array(0...5), width: 19, height: 13, seed: 24, sizeShift: 3,
+                                        offsets: DitherKernel.bayerOffsets(scale:))
     }
 
     func testFloydSteinbergHandChecked() {
@@ -334,5 +320,28 @@ final class PaletteStageSpeed: XCTestCase {
         }
         full.add(RGBImage(width: ColorHistogram.binCount, height: 1, pixels: every))
         print(String(format: "median cut of a histogram with all %d bins filled: %.2f ms", ColorHistogram.binCount, ms(3) { _ = try! MedianCut.palette(from: full, maxColors: 256) }))
+    }
+}
+
+/// Ordered dithers, per pixel: exactly the nearest colour to the pixel plus its pattern offset
+/// (tiled from the top-left, side 2^sizeShift), clamped; random colours with extremes mixed in.
+func assertOrderedDitherIsBruteForce(_ method: DitherMethod, scales: [Int], width w: Int, height h: Int, seed: UInt64,
+                                     sizeShift: Int, offsets: (Int) -> [Int32], file: StaticString = #filePath, line: UInt = #line) {
+    var rng = PaletteRNG(seed)
+    let m = PaletteMapper(palette: Palette((0..<23).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) }))
+    let px = (0..<(w * h * 3)).map { _ -> UInt8 in [0, 3, 128, 250, 255, rng.byte()][rng.int(0...5)] }
+    let im = RGBImage(width: w, height: h, pixels: px)
+    let mask = (1 << sizeShift) - 1
+    for s in scales {
+        let off = offsets(s)
+        let out = DitherKernel.map(im, mapper: m, dither: Dither(method, bayerScale: s))
+        for y in 0..<h {
+            for x in 0..<w {
+                let p = y * w + x, o = off[(y & mask) << sizeShift | (x & mask)]
+                let c = (0..<3).map { min(max(Int32(px[3 * p + $0]) + o, 0), 255) }
+                XCTAssertEqual(Int(out.indices[p]), PaletteMapper.bruteForceNearest(m.palette, c[0], c[1], c[2]),
+                               "\(method) s=\(s) (\(x),\(y))", file: file, line: line)
+            }
+        }
     }
 }
