@@ -7,7 +7,7 @@ RELEASE_BIN = .build/release/gifsmith
 # different subgroup sizes are covered.
 LAVAPIPE = VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
 
-.PHONY: all build demo test validate bench sample clean
+.PHONY: all build demo test validate bench bench-equal sample clean
 
 all: build
 
@@ -39,6 +39,11 @@ validate:
 bench: build
 	scripts/bootstrap.sh --test
 	Benchmarks/run.sh
+
+# Quality at equal bytes against FFmpeg, gifsicle --lossy and ImageMagick (see Benchmarks/README.md).
+bench-equal: build
+	scripts/bootstrap.sh --test
+	Benchmarks/equal-bytes.sh
 
 # Regenerates Samples/sample.mp4 (needs ffmpeg and Pillow); the result is committed.
 sample:
