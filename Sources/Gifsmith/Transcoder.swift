@@ -96,12 +96,14 @@ public final class Transcoder: Sendable {
         defer { frames.stop() }
         // A global palette needs a second pass over the frames. Converted frames wait in a
         // temporary file when they are smaller than what decoding them again costs; at (near) full
-        // size, decoding the file a second time is cheaper than writing and reading 6 MB a frame.
+        // size, decoding the file a second time is cheaper than writing and reading 6 MB a frame,
+        // unless the whole clip fits in the spill's memory (short clips: batches of them).
+        let total = Self.estimatedFrames(info: info, options: options, rate: rate)
+        let fitsInMemory = total.map { $0 * outputSize.width * outputSize.height * 3 <= SpillFile.memoryBudget } ?? false
         var reopen: (() throws -> FrameSource)?
-        if Self.isRegularFile(input), 2 * outputSize.width * outputSize.height >= info.width * info.height {
+        if Self.isRegularFile(input), !fitsInMemory, 2 * outputSize.width * outputSize.height >= info.width * info.height {
             reopen = { [self] in try openFrames(VideoDecoder(path: input), sampler: sampler, cancellation: cancellation) }
         }
-        let total = Self.estimatedFrames(info: info, options: options, rate: rate)
         let plans = PlanCache(crop: crop, output: outputSize, filter: options.filter)
 
         let job = Job(options: options, backend: backend, sink: sink, outputSize: outputSize, plans: plans, cancellation: cancellation,
