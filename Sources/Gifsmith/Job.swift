@@ -37,10 +37,11 @@ struct Job {
 
     /// Pass 1 gathers every frame's colours, per scene when `detectCuts` (else the whole clip is one
     /// scene), from the output frames or, near full size, from a quarter of each frame's pixels
-    /// (`PlanCache.statisticsPlan`); pass 2 maps and writes. Between them the
-    /// converted frames wait in `SpillFile`, or, when `reopen` is given, pass 2 decodes and
-    /// converts the input again (same decoder, same sampler: the same frames). The first scene's palette is the GIF's global table; later
-    /// scenes' frames carry it as a local table.
+    /// (`PlanCache.statisticsPlan`); pass 2 maps and writes. Between them the converted frames wait
+    /// in `SpillFile`, or, when `reopen` is given, pass 2 decodes and converts the input again (same
+    /// decoder, same sampler: the same frames). The first scene's palette is the GIF's global table;
+    /// later scenes' frames carry it as a local table. With `options.stability`, pass 2 holds the
+    /// indices of pixels that did not change (`TemporalStabilizer`) before the frames are encoded.
     func runScenes(_ source: FrameSource, reopen: (() throws -> FrameSource)?, detectCuts: Bool) throws -> Stats {
         let spill: SpillFile? = reopen == nil ? try SpillFile(size: outputSize) : nil
         var spans: [(Int64, Int64)] = []
@@ -211,7 +212,8 @@ struct Job {
             }
             var inputs: [GIFFrameInput] = []
             for (i, t) in batch.enumerated() {
-                var (indexed, palette) = results[i]!
+                let (mappedIndices, palette) = results[i]!
+                var indexed = mappedIndices
                 // Palettes differ from frame to frame unless the picture does not change; then it holds.
                 if let stabilizer { indexed = try stabilize(stabilizer, converted[i]!, indexed, palette) }
                 let delay = delays.delay(fromMicroseconds: t.start, toMicroseconds: t.end)
