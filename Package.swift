@@ -7,6 +7,9 @@ let package = Package(
     products: [
         .library(name: "Gifsmith", targets: ["Gifsmith"]),
         .executable(name: "gifsmith", targets: ["gifsmith"]),
+        // Times the CPU and Vulkan pixel stages on a .y4m clip; no FFmpeg, so a static build
+        // can travel to a GPU machine (scripts/device-bench.sh).
+        .executable(name: "gifsmith-devbench", targets: ["gifsmith-devbench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,6 +61,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // Pixel-stage benchmark of the CPU and Vulkan backends on a .y4m clip (no FFmpeg, no curl).
+        .executableTarget(name: "gifsmith-devbench", dependencies: ["GifsmithCore", "GifsmithGIF", "GifsmithVulkan"]),
 
         // An example program using the library's async session API (built in CI, not shipped).
         .executableTarget(name: "gifsmith-example", dependencies: ["Gifsmith"], path: "Examples/TranscodeExample"),
