@@ -42,8 +42,8 @@ public struct BenchRunner: Sendable {
         try fm.createDirectory(atPath: "\(dir)/gifs", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: "\(dir)/crops", withIntermediateDirectories: true)
         guard !options.clips.isEmpty else { throw BenchError.invalidOption("no clips given") }
-        guard !options.quantizers.isEmpty, !options.dithers.isEmpty, !options.lossy.isEmpty else {
-            throw BenchError.invalidOption("--quantizers, --dithers and --lossy each need at least one value")
+        guard !options.quantizers.isEmpty, !options.dithers.isEmpty, !options.colorSpaces.isEmpty, !options.lossy.isEmpty else {
+            throw BenchError.invalidOption("--quantizers, --dithers, --colorspaces and --lossy each need at least one value")
         }
         var rows: [BenchRow] = []
         var notes: [String] = []
@@ -68,7 +68,8 @@ public struct BenchRunner: Sendable {
             var clipRows: [BenchRow] = []
             var refCropSource: Int?
 
-            func score(_ gifPath: String, tool: String, quantizer: String, dither: String, lossy: Int, seconds: Double) throws {
+            func score(_ gifPath: String, tool: String, quantizer: String, dither: String, lossy: Int, seconds: Double,
+                       colorSpace: ColorSpace = .rgb) throws {
                 let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: gifPath)))
                 let s = try GIFScorer.score(gif: bytes, reference: reference, fps: options.fps, framesSampled: options.framesSampled,
                                             staticThreshold: options.staticThreshold, cropCentiseconds: cropAt, perceptual: perceptual)
@@ -76,6 +77,7 @@ public struct BenchRunner: Sendable {
                                    width: s.width, height: s.height, frames: s.frames, bytes: bytes.count, seconds: seconds,
                                    psnr: s.psnr, ssim: s.ssim, flicker: s.flicker, framesScored: s.perFrame.count,
                                    perFrame: s.perFrame, gif: "gifs/" + (gifPath as NSString).lastPathComponent, crop: nil)
+                row.colorSpace = colorSpace.rawValue
                 row.butteraugli = s.perceptual.butteraugli
                 row.butteraugli3Norm = s.perceptual.butteraugli3Norm
                 row.ssimulacra = s.perceptual.ssimulacra
@@ -98,22 +100,25 @@ public struct BenchRunner: Sendable {
 
             for q in options.quantizers {
                 for d in options.dithers {
+                  for cs in options.colorSpaces {
                     for l in options.lossy {
-                        let file = "\(name)-\(q.rawValue)-\(d.rawValue)-l\(l).gif"
+                        let file = "\(name)-\(q.rawValue)-\(d.rawValue)" + (cs == .rgb ? "" : "-\(cs.rawValue)") + "-l\(l).gif"
                         let out = "\(dir)/gifs/\(file)"
                         let o = ConvertOptions(width: size.width, height: size.height, fps: options.fps, colors: options.colors,
-                                               dither: Dither(d), backend: options.backend, quantizer: q, lossy: l)
+                                               dither: Dither(d), backend: options.backend, quantizer: q, lossy: l, colorspace: cs)
+                        let label = "\(q.rawValue)/\(d.rawValue)/\(cs.rawValue)/lossy \(l)"
                         let t0 = Date()
                         do {
                             _ = try Transcoder(options: o).convert(input: clip, output: out)
                         } catch {
-                            notes.append("\(name) \(q.rawValue)/\(d.rawValue)/lossy \(l) failed: \(error)")
-                            log("  FAILED \(q.rawValue)/\(d.rawValue)/lossy \(l): \(error)")
+                            notes.append("\(name) \(label) failed: \(error)")
+                            log("  FAILED \(label): \(error)")
                             continue
                         }
                         let seconds = Date().timeIntervalSince(t0)
-                        try score(out, tool: "gifsmith", quantizer: q.rawValue, dither: d.rawValue, lossy: l, seconds: seconds)
+                        try score(out, tool: "gifsmith", quantizer: q.rawValue, dither: d.rawValue, lossy: l, seconds: seconds, colorSpace: cs)
                     }
+                  }
                 }
             }
             if let ffmpeg {

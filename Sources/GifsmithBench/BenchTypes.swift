@@ -1,12 +1,14 @@
 import Gifsmith
 import GifsmithCore
 
-/// What `gifsmith bench` runs: every clip × quantizer × dither × lossy level.
+/// What `gifsmith bench` runs: every clip × quantizer × dither × colour space × lossy level.
 public struct BenchOptions: Sendable {
     public var clips: [String]
     public var reportDirectory: String
     public var quantizers: [QuantizerKind]
     public var dithers: [DitherMethod]
+    /// Where nearest colour is measured (`--colorspace`).
+    public var colorSpaces: [ColorSpace]
     public var lossy: [Int]
     public var colors: Int
     /// Output width; nil keeps the source width.
@@ -29,12 +31,13 @@ public struct BenchOptions: Sendable {
         clips: [String], reportDirectory: String, quantizers: [QuantizerKind] = QuantizerKind.allCases,
         dithers: [DitherMethod] = [.none, .sierra24a], lossy: [Int] = [0], colors: Int = 256, width: Int? = 480,
         fps: FrameRate? = nil, framesSampled: Int = 8, references: [String] = [], backend: BackendChoice = .cpu,
-        staticThreshold: Int = 2, perceptual: Bool = true
+        staticThreshold: Int = 2, perceptual: Bool = true, colorSpaces: [ColorSpace] = [.rgb]
     ) {
         self.clips = clips
         self.reportDirectory = reportDirectory
         self.quantizers = quantizers
         self.dithers = dithers
+        self.colorSpaces = colorSpaces
         self.lossy = lossy
         self.colors = colors
         self.width = width
@@ -70,6 +73,8 @@ public struct BenchRow: Sendable, Codable, Equatable {
     public var tool: String
     public var quantizer: String
     public var dither: String
+    /// "rgb" or "oklab" for Gifsmith's rows; "rgb" for the reference tools.
+    public var colorSpace: String = "rgb"
     public var lossy: Int
     public var colors: Int
     public var width: Int
@@ -101,10 +106,11 @@ public struct BenchRow: Sendable, Codable, Equatable {
     /// The crop of the comparison frame, relative to the report folder (BMP).
     public var crop: String?
 
-    /// A short label: "median-cut/sierra-2-4a/lossy 40".
+    /// A short label: "median-cut/sierra-2-4a/lossy 40", "wu/none/oklab".
     public var setting: String {
         switch tool {
-        case "gifsmith": return "\(quantizer)/\(dither)" + (lossy > 0 ? "/lossy \(lossy)" : "")
+        case "gifsmith":
+            return "\(quantizer)/\(dither)" + (colorSpace == "rgb" ? "" : "/\(colorSpace)") + (lossy > 0 ? "/lossy \(lossy)" : "")
         case "gifsicle": return "gifsicle lossy \(lossy)"
         default: return tool
         }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes results.csv, results.json and index.html (offline: inline SVG, no scripts).
 public enum ReportWriter {
-    public static let csvHeader = "clip,tool,quantizer,dither,lossy,colors,width,height,frames,bytes,seconds,psnr_db,ssim,flicker,butteraugli,butteraugli_3norm,ssimulacra,frames_scored,gif"
+    public static let csvHeader = "clip,tool,quantizer,dither,colorspace,lossy,colors,width,height,frames,bytes,seconds,psnr_db,ssim,flicker,butteraugli,butteraugli_3norm,ssimulacra,frames_scored,gif"
 
     public static func write(_ report: BenchReport, options: BenchOptions, to dir: String) throws {
         try csv(report.rows).write(toFile: "\(dir)/results.csv", atomically: true, encoding: .utf8)
@@ -21,7 +21,7 @@ public enum ReportWriter {
         var lines = [csvHeader]
         for r in rows {
             lines.append([
-                field(r.clip), r.tool, r.quantizer, r.dither, "\(r.lossy)", "\(r.colors)", "\(r.width)", "\(r.height)", "\(r.frames)",
+                field(r.clip), r.tool, r.quantizer, r.dither, r.colorSpace, "\(r.lossy)", "\(r.colors)", "\(r.width)", "\(r.height)", "\(r.frames)",
                 "\(r.bytes)", String(format: "%.3f", r.seconds), String(format: "%.3f", r.psnr), String(format: "%.5f", r.ssim),
                 opt(r.flicker, "%.5f"), opt(r.butteraugli, "%.4f"), opt(r.butteraugli3Norm, "%.4f"), opt(r.ssimulacra, "%.5f"),
                 "\(r.framesScored)", field(r.gif),

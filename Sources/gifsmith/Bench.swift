@@ -45,6 +45,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Comma-separated dithers: none, bayer, blue-noise, floyd-steinberg, sierra-2-4a, atkinson.")
     var dithers: String = "none,sierra-2-4a"
 
+    @Option(help: "Comma-separated colour spaces for nearest colour: rgb, oklab.")
+    var colorspaces: String = "rgb"
+
     @Option(help: "Comma-separated lossy LZW levels (0 = off).")
     var lossy: String = "0"
 
@@ -85,6 +88,11 @@ struct BenchCommand: ParsableCommand {
             guard let m = DitherMethod(rawValue: d) else { usage("--dithers: '\(d)' is not one of \(DitherMethod.allCases.map(\.rawValue).joined(separator: ", "))") }
             ds.append(m)
         }
+        var cs: [ColorSpace] = []
+        for c in list(colorspaces) {
+            guard let v = ColorSpace(rawValue: c) else { usage("--colorspaces: '\(c)' is not one of \(ColorSpace.allCases.map(\.rawValue).joined(separator: ", "))") }
+            cs.append(v)
+        }
         var ls: [Int] = []
         for l in list(lossy) {
             guard let v = Int(l), (0...10000).contains(v) else { usage("--lossy: '\(l)' is not an integer in 0...10000") }
@@ -101,11 +109,11 @@ struct BenchCommand: ParsableCommand {
             rate = r
         }
         guard let choice = BackendChoice(parsing: backend, device: nil) else { usage("--backend '\(backend)' is not cpu, vulkan or auto") }
-        guard !qs.isEmpty, !ds.isEmpty, !ls.isEmpty else { usage("--quantizers, --dithers and --lossy each need a value") }
+        guard !qs.isEmpty, !ds.isEmpty, !cs.isEmpty, !ls.isEmpty else { usage("--quantizers, --dithers, --colorspaces and --lossy each need a value") }
 
         let options = BenchOptions(clips: clips, reportDirectory: output, quantizers: qs, dithers: ds, lossy: ls, colors: colors,
                                    width: width == 0 ? nil : width, fps: rate, framesSampled: framesSampled, references: refs,
-                                   backend: choice, perceptual: perceptual)
+                                   backend: choice, perceptual: perceptual, colorSpaces: cs)
         let report: BenchReport
         do {
             report = try BenchRunner(options: options).run { line in

@@ -28,15 +28,16 @@ final class BenchRunTests: XCTestCase {
         let clip = try makeClip("moving.mp4", "testsrc2=size=64x48:rate=25:duration=0.5")
         let options = BenchOptions(clips: [clip], reportDirectory: "\(dir)/report", quantizers: [.medianCut, .wu],
                                    dithers: [.none, .sierra24a], lossy: [0], width: nil, framesSampled: 4,
-                                   references: ["ffmpeg", "gifsicle"])
+                                   references: ["ffmpeg", "gifsicle"], colorSpaces: [.rgb, .oklab])
         let report = try BenchRunner(options: options).run()
 
         let csv = try String(contentsOfFile: "\(dir)/report/results.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines[0], ReportWriter.csvHeader)
         let gifsmithRows = lines.dropFirst().filter { $0.hasPrefix("moving,gifsmith,") }
-        let settings = Set(gifsmithRows.map { $0.split(separator: ",").dropFirst(2).prefix(3).joined(separator: ",") })
-        XCTAssertEqual(settings, ["median-cut,none,0", "median-cut,sierra-2-4a,0", "wu,none,0", "wu,sierra-2-4a,0"])
+        let settings = Set(gifsmithRows.map { $0.split(separator: ",").dropFirst(2).prefix(4).joined(separator: ",") })
+        XCTAssertEqual(settings, Set(["median-cut", "wu"].flatMap { q in ["none", "sierra-2-4a"].flatMap { d in ["rgb", "oklab"].map { "\(q),\(d),\($0),0" } } }))
+        XCTAssertTrue(report.rows.contains { $0.setting == "wu/none/oklab" })
         XCTAssertEqual(lines.count - 1, report.rows.count)
         XCTAssertTrue(report.rows.contains { $0.tool == "ffmpeg" }, "ffmpeg is installed, so its reference row is expected")
         if ExternalTools.find("gifsicle") == nil {
