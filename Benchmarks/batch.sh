@@ -33,13 +33,9 @@ while (($#)); do
     shift
 done
 
-GIFSMITH="${GIFSMITH:-.build/release/gifsmith}"
-FFMPEG="${FFMPEG:-ffmpeg}"
-FFPROBE="${FFPROBE:-ffprobe}"
-if [[ ! -x "$GIFSMITH" ]]; then
-    echo "batch.sh: no gifsmith binary at '$GIFSMITH'. Build it first with 'make build' (or set GIFSMITH=path)." >&2
-    exit 1
-fi
+script=batch.sh
+source Benchmarks/lib.sh
+require_gifsmith
 
 work="$root/Benchmarks/work"
 clips="$work/batch-clips"
@@ -65,7 +61,7 @@ mapfile -t list < <(ls "$clips"/*.mp4 | sort)
 count=${#list[@]}
 frames=0
 for c in "${list[@]}"; do
-    n=$("$FFPROBE" -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$c")
+    n=$(frame_count "$c")
     frames=$((frames + n))
 done
 

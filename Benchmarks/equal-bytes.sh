@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gifsmith against FFmpeg, gifsicle --lossy and ImageMagick at equal bytes: for each reference GIF
 # (480 wide) it searches Gifsmith settings whose GIF lands within ±TOL% (5) of the reference's
-# bytes, then scores both with run.sh's own quality() (same reference chain, same frame pairing).
+# bytes, then scores both with quality() from lib.sh, as run.sh does (same reference chain, same frame pairing).
 # Prints a table and writes Benchmarks/work/equal-bytes.csv. Measures; never asserts. See
 # Benchmarks/README.md, "Equal-bytes comparison".
 #
@@ -39,33 +39,16 @@ while (($#)); do
     shift
 done
 
-GIFSMITH="${GIFSMITH:-.build/release/gifsmith}"
-FFMPEG="${FFMPEG:-ffmpeg}"
-FFPROBE="${FFPROBE:-ffprobe}"
+script=equal-bytes.sh
+source Benchmarks/lib.sh
 GIFSICLE="${GIFSICLE:-gifsicle}"
 if [[ -z "${CONVERT:-}" ]]; then
     # Debian's ImageMagick 6 binary by its own name: a plain `convert` may be a wrapper earlier on PATH.
     if command -v convert-im6.q16 >/dev/null 2>&1; then CONVERT=convert-im6.q16; else CONVERT=convert; fi
 fi
 
-if [[ ! -x "$GIFSMITH" ]]; then
-    echo "equal-bytes.sh: no gifsmith binary at '$GIFSMITH'. Build it first with 'make build' (or set GIFSMITH=path)." >&2
-    exit 1
-fi
-for tool in "$FFMPEG" "$FFPROBE" "$GIFSICLE" "$CONVERT"; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "equal-bytes.sh: '$tool' not found; run 'scripts/bootstrap.sh --test' (Debian packages ffmpeg, gifsicle, imagemagick)." >&2
-        exit 1
-    fi
-done
-
-# The quality measurement is run.sh's own, read from it so the two can never drift apart.
-quality_src=$(sed -n '/^frame_count() {/,/^}/p; /^quality() {/,/^}/p' "$root/Benchmarks/run.sh")
-if [[ "$quality_src" != *"quality() {"* || "$quality_src" != *"frame_count() {"* ]]; then
-    echo "equal-bytes.sh: could not find frame_count() and quality() in Benchmarks/run.sh" >&2
-    exit 1
-fi
-eval "$quality_src"
+require_gifsmith
+require_tools "ffmpeg, gifsicle, imagemagick" "$FFMPEG" "$FFPROBE" "$GIFSICLE" "$CONVERT"
 
 work="$root/Benchmarks/work"
 base="$work/equal-bytes"

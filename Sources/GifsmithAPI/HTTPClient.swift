@@ -64,12 +64,9 @@ public struct HTTPClient: Sendable {
                 }
                 reason = message
             }
-            let wait = retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
-            if let deadline, Date().addingTimeInterval(wait) > deadline {
-                throw APIError(.timeout, "\(HTTPClient.describe(request.url)) kept failing (\(redactor.redact(reason))) until the deadline")
-            }
-            onRetry?(redactor.redact("\(reason) from \(HTTPClient.describe(request.url)); attempt \(attempt + 1) of \(retry.maxAttempts) in \(String(format: "%.1f", wait)) s"))
-            Thread.sleep(forTimeInterval: wait)
+            let target = HTTPClient.describe(request.url)
+            try pauseBeforeRetry(after: attempt, retryAfter: retryAfter, deadline: deadline, reason: reason,
+                                 failing: target, retrying: "from \(target)")
         }
     }
 
@@ -142,13 +139,23 @@ public struct HTTPClient: Sendable {
                 }
                 reason = message
             }
-            let wait = retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
-            if let deadline, Date().addingTimeInterval(wait) > deadline {
-                throw APIError(.timeout, "download of \(HTTPClient.describe(url)) kept failing (\(reason)) until the deadline")
-            }
-            onRetry?(redactor.redact("\(reason) downloading \(HTTPClient.describe(url)); attempt \(attempt + 1) of \(retry.maxAttempts) in \(String(format: "%.1f", wait)) s"))
-            Thread.sleep(forTimeInterval: wait)
+            let target = HTTPClient.describe(url)
+            try pauseBeforeRetry(after: attempt, retryAfter: retryAfter, deadline: deadline, reason: reason,
+                                 failing: "download of \(target)", retrying: "downloading \(target)")
         }
+    }
+
+    /// Sleeps before attempt `attempt + 1` (reporting it through `onRetry`), or throws a timeout
+    /// when that wait would pass `deadline`. `failing` names what kept failing in the timeout,
+    /// `retrying` the request in the retry message; `reason` is redacted in both.
+    private func pauseBeforeRetry(after attempt: Int, retryAfter: Double?, deadline: Date?, reason: String, failing: String,
+                                  retrying: String) throws {
+        let wait = retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+        if let deadline, Date().addingTimeInterval(wait) > deadline {
+            throw APIError(.timeout, "\(failing) kept failing (\(redactor.redact(reason))) until the deadline")
+        }
+        onRetry?(redactor.redact("\(reason) \(retrying); attempt \(attempt + 1) of \(retry.maxAttempts) in \(String(format: "%.1f", wait)) s"))
+        Thread.sleep(forTimeInterval: wait)
     }
 
     private func remaining(_ limit: Double, _ deadline: Date?) -> Double {

@@ -79,19 +79,11 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
         }
     }
 
-    /// The uploaded tables of `plan` (a few recent plans are kept).
+    /// The uploaded tables of `plan` (a few recent plans are kept: room for a first pass's four
+    /// sampled quarters and the full plan).
     func convertPlan(_ plan: ScalePlan, context: FrameContext) throws -> ConvertPlan {
-        return try cacheLock.withLock {
-            if let i = plans.firstIndex(where: { $0.key == plan }) {
-                let p = plans.remove(at: i)
-                plans.append(p)
-                return p
-            }
-            let p = try ConvertPlan(plan, context: context)
-            plans.append(p)
-            // Room for a first pass's four sampled quarters and the full plan.
-            if plans.count > 6 { plans.removeFirst() }
-            return p
+        try cacheLock.withLock {
+            try recent(&plans, keep: 6, where: { $0.key == plan }) { try ConvertPlan(plan, context: context) }
         }
     }
 
@@ -99,16 +91,22 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
     /// palette every frame hits the same one).
     func mapperTables(_ mapper: PaletteMapper, context: FrameContext) throws -> MapperTables {
         try cacheLock.withLock {
-            if let i = mappers.firstIndex(where: { $0.mapper === mapper }) {
-                let m = mappers.remove(at: i)
-                mappers.append(m)
-                return m
-            }
-            let m = try MapperTables(mapper, context: context)
-            mappers.append(m)
-            if mappers.count > 8 { mappers.removeFirst() }
-            return m
+            try recent(&mappers, keep: 8, where: { $0.mapper === mapper }) { try MapperTables(mapper, context: context) }
         }
+    }
+
+    /// The entry of `list` that `matches`, moved to the end (most recent), or a new one made and
+    /// appended, the oldest dropped beyond `keep`. Caller holds `cacheLock`.
+    private func recent<T>(_ list: inout [T], keep: Int, where matches: (T) -> Bool, make: () throws -> T) rethrows -> T {
+        if let i = list.firstIndex(where: matches) {
+            let found = list.remove(at: i)
+            list.append(found)
+            return found
+        }
+        let made = try make()
+        list.append(made)
+        if list.count > keep { list.removeFirst() }
+        return made
     }
 
     /// BlueNoise.matrix on the device, uploaded at the first blue-noise frame.
