@@ -24,6 +24,10 @@ struct Job {
 
     private var workers: Int { options.workers }
     private var batchSize: Int { options.batchSize }
+    /// Pass 2's batches: each batch's pixel work shares the workers with the previous batch's LZW,
+    /// so one frame per worker already gives every worker two tasks, and holds half the frames
+    /// that batches of `batchSize` would (at full 1080p a batch is about 12 MB a frame).
+    private var pipelinedBatchSize: Int { max(1, workers) }
 
     /// Colours the quantizer may use: with frame optimisation one table entry stays free for the
     /// transparent index, as FFmpeg's palettegen does (reserve_transparent).
@@ -110,32 +114,39 @@ struct Job {
         let again = try reopen?()
         defer { again?.stop() }
         let writer = try makeWriter(globalPalette: scenes[0].palette)
+        let encoders = WorkerLocal(count: workers) { LZWEncoder() }
         var delays = DelayScheduler()
         var previous: GIFFrameInput?
         var stats = Stats(paletteColors: scenes.map(\.palette.count).max() ?? 0)
         var scene = 0
         var mapper = PaletteMapper(palette: scenes[0].palette, colorSpace: options.colorspace)
         let stabilizer = options.stability.map(TemporalStabilizer.init)
+        // The previous batch, mapped and stabilized: its LZW runs alongside this batch's pixel work.
+        var pending: [GIFFrameInput] = []
         while true {
             try checkCancelled()
             // Either converted frames from the temporary file, or decoded frames to convert now.
             var images: [RGBImage] = []
             var frames: [TimedFrame] = []
             if let again {
-                frames = try again.next(batchSize)
+                frames = try again.next(pipelinedBatchSize)
             } else if let spill {
-                while images.count < batchSize, let image = try spill.next() { images.append(image) }
+                while images.count < pipelinedBatchSize, let image = try spill.next() { images.append(image) }
             }
             let count = max(images.count, frames.count)
-            if count == 0 { break }
-            guard stats.frames + count <= spans.count else {
+            if count == 0 {
+                try encodeAndWrite(pending, previous: &previous, writer: writer, encoders: encoders, stats: &stats)
+                break
+            }
+            guard stats.frames + pending.count + count <= spans.count else {
                 throw GifsmithError.internal("the second decoding pass produced more frames than the first")
             }
             // Each frame's scene and mapper (a batch may straddle a cut).
             var mappers: [PaletteMapper] = []
             var sceneOf: [Int] = []
+            let first = stats.frames + pending.count
             for i in 0..<count {
-                if scene + 1 < scenes.count, stats.frames + i >= scenes[scene + 1].start {
+                if scene + 1 < scenes.count, first + i >= scenes[scene + 1].start {
                     scene += 1
                     mapper = PaletteMapper(palette: scenes[scene].palette, colorSpace: options.colorspace)
                 }
@@ -151,7 +162,7 @@ struct Job {
             images = []
             let mapped = Slots<IndexedImage>(count: count)
             let converted = Slots<RGBImage>(count: stabilizer == nil ? 0 : count)
-            try parallelFor(count, workers: workers) { i, _ in
+            try encodeAndWrite(pending, previous: &previous, writer: writer, encoders: encoders, stats: &stats, alongside: count) { i in
                 let image: RGBImage
                 if i < decoded.count, let frame = decoded[i] {
                     decoded[i] = nil
@@ -163,18 +174,17 @@ struct Job {
                 mapped[i] = try backend.map(image, mapper: mappers[i], dither: options.dither)
                 if stabilizer != nil { converted[i] = image }
             }
-            var inputs: [GIFFrameInput] = []
+            pending = []
             for i in 0..<count {
                 if let stabilizer {
                     mapped[i] = try stabilize(stabilizer, converted[i]!, mapped[i]!, mappers[i].palette)
                     converted[i] = nil
                 }
-                let (start, end) = spans[stats.frames + i]
+                let (start, end) = spans[first + i]
                 let delay = delays.delay(fromMicroseconds: start, toMicroseconds: end)
-                inputs.append(GIFFrameInput(image: mapped[i]!, palette: mappers[i].palette, usesGlobalPalette: sceneOf[i] == 0,
-                                            delayCentiseconds: delay))
+                pending.append(GIFFrameInput(image: mapped[i]!, palette: mappers[i].palette, usesGlobalPalette: sceneOf[i] == 0,
+                                             delayCentiseconds: delay))
             }
-            try encodeAndWrite(inputs, previous: &previous, writer: writer, stats: &stats)
         }
         guard stats.frames == spans.count else {
             throw GifsmithError.internal("the second decoding pass produced \(stats.frames) frames, the first \(spans.count)")
@@ -188,6 +198,7 @@ struct Job {
     func runPerFrame(_ source: FrameSource) throws -> Stats {
         let histograms = WorkerLocal(count: workers) { ColorHistogram() }
         let writer = try makeWriter(globalPalette: nil)
+        let encoders = WorkerLocal(count: workers) { LZWEncoder() }
         var delays = DelayScheduler()
         var previous: GIFFrameInput?
         var stats = Stats()
@@ -220,7 +231,7 @@ struct Job {
                 inputs.append(GIFFrameInput(image: indexed, palette: palette, usesGlobalPalette: false, delayCentiseconds: delay))
                 stats.paletteColors = max(stats.paletteColors, palette.count)
             }
-            try encodeAndWrite(inputs, previous: &previous, writer: writer, stats: &stats)
+            try encodeAndWrite(inputs, previous: &previous, writer: writer, encoders: encoders, stats: &stats)
         }
         try writer.finish()
         return stats
@@ -243,18 +254,28 @@ struct Job {
     }
 
     /// LZW for a batch in parallel (each frame needs only its predecessor's pixels), then in-order writes.
+    /// `work(0..<alongside)` (the next batch's pixel stages) shares the same workers: one pool of
+    /// tasks instead of two phases, so no worker waits at a phase boundary for the slowest frame.
+    /// `encoders`: one per worker (each owns a 2 MiB table, too big to allocate and zero per frame).
     private func encodeAndWrite(_ inputs: [GIFFrameInput], previous: inout GIFFrameInput?, writer: GIFStreamWriter,
-                                stats: inout Stats) throws {
+                                encoders: WorkerLocal<LZWEncoder>, stats: inout Stats,
+                                alongside: Int = 0, work: (Int) throws -> Void = { _ in }) throws {
         let encoded = Slots<[UInt8]>(count: inputs.count)
         let before = previous
         let optimize = options.optimize, lossy = options.lossy
-        try parallelFor(inputs.count, workers: workers) { i, _ in
-            encoded[i] = GIFFrameEncoder.encode(inputs[i], previous: i == 0 ? before : inputs[i - 1], optimize: optimize, lossy: lossy)
+        try parallelFor(inputs.count + alongside, workers: workers) { i, w in
+            guard i < inputs.count else { return try work(i - inputs.count) }
+            encoded[i] = try encoders.with(w) {
+                // The changed pixels come from the job's backend (on the device for Vulkan; the same bytes either way).
+                try GIFFrameEncoder.encode(inputs[i], previous: i == 0 ? before : inputs[i - 1], optimize: optimize, using: $0, lossy: lossy,
+                                           changes: backend.frameChanges)
+            }
         }
         for i in 0..<inputs.count {
             try writer.append(frameBytes: encoded[i]!)
             stats.centiseconds += inputs[i].delayCentiseconds
         }
+        guard !inputs.isEmpty else { return }
         stats.frames += inputs.count
         previous = inputs.last
         progress(.progress(phase: .encode, done: stats.frames, total: total))

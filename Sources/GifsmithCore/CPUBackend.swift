@@ -19,4 +19,12 @@ public struct CPUBackend: PixelBackend {
     public func map(_ image: RGBImage, mapper: PaletteMapper, dither: Dither) throws -> IndexedImage {
         DitherKernel.map(image, mapper: mapper, dither: dither)
     }
+
+    public func frameChanges(previous: [UInt8], previousLUT: [UInt32], current: [UInt8], currentLUT: [UInt32],
+                             width: Int, height: Int) throws -> FrameChanges {
+        try FrameDiffKernel.validate(previous: previous, previousLUT: previousLUT, current: current, currentLUT: currentLUT,
+                                     width: width, height: height)
+        return FrameDiffKernel.changes(previous: previous, previousLUT: previousLUT, current: current, currentLUT: currentLUT,
+                                       width: width, height: height)
+    }
 }

@@ -15,4 +15,10 @@ public protocol PixelBackend: Sendable {
 
     /// Maps every pixel to a palette index with the given dither.
     func map(_ image: RGBImage, mapper: PaletteMapper, dither: Dither) throws -> IndexedImage
+
+    /// The per-pixel part of the GIF frame optimiser: which pixels of `current` show another
+    /// colour than `previous` (both `width` x `height` indices), through the colour LUTs
+    /// (256 packed RGB words each; see `FrameDiffKernel`), and the box around them.
+    func frameChanges(previous: [UInt8], previousLUT: [UInt32], current: [UInt8], currentLUT: [UInt32],
+                      width: Int, height: Int) throws -> FrameChanges
 }

@@ -1,7 +1,7 @@
 import GifsmithCore
 
-/// The per-pixel part of the frame optimiser: plain loops over integer arrays, written to
-/// be mirrored one-to-one in a compute shader. Decisions built on them live in
+/// Helpers of the frame optimiser around the per-pixel part (`PixelBackend.frameChanges`,
+/// `FrameDiffKernel`): colour LUTs in, crops out. Decisions built on them live in
 /// `GIFFrameEncoder`.
 enum FrameDiff {
     /// 256 packed colours `r << 16 | g << 8 | b`; entries past the palette are black, which
@@ -23,41 +23,6 @@ enum FrameDiff {
         return Int(m)
     }
 
-    /// The smallest rectangle holding every pixel whose displayed colour differs, or nil
-    /// when none does. Both images are `width` x `height`.
-    static func changedBounds(previous: [UInt8], previousLUT: [UInt32], current: [UInt8], currentLUT: [UInt32],
-                              width: Int, height: Int) -> PixelRect? {
-        var minX = width, minY = height, maxX = -1, maxY = -1
-        previous.withUnsafeBufferPointer { p in
-            current.withUnsafeBufferPointer { c in
-                previousLUT.withUnsafeBufferPointer { pl in
-                    currentLUT.withUnsafeBufferPointer { cl in
-                        for y in 0 ..< height {
-                            let row = y * width
-                            var first = -1
-                            var last = -1
-                            for x in 0 ..< width {
-                                let i = row + x
-                                if pl[Int(p[i])] != cl[Int(c[i])] {
-                                    if first < 0 { first = x }
-                                    last = x
-                                }
-                            }
-                            if first >= 0 {
-                                if first < minX { minX = first }
-                                if last > maxX { maxX = last }
-                                if y < minY { minY = y }
-                                maxY = y
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if maxX < 0 { return nil }
-        return PixelRect(x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1)
-    }
-
     /// The pixels of `rect` from `current`, row by row.
     static func crop(_ current: [UInt8], width: Int, rect: PixelRect) -> [UInt8] {
         if rect.x == 0 && rect.y == 0 && rect.width == width && rect.width * rect.height == current.count {
@@ -76,36 +41,41 @@ enum FrameDiff {
         return out
     }
 
-    /// The pixels of `rect` from `current`, with every pixel whose displayed colour is
-    /// unchanged replaced by `transparent`; also returns how many were replaced.
-    static func cropMaskingUnchanged(previous: [UInt8], previousLUT: [UInt32], current: [UInt8], currentLUT: [UInt32],
-                                     width: Int, rect: PixelRect, transparent: UInt8) -> (indices: [UInt8], replaced: Int) {
-        var out = [UInt8](repeating: 0, count: rect.width * rect.height)
-        var replaced = 0
-        previous.withUnsafeBufferPointer { p in
+    /// The pixels of `rect` from `current`, with every pixel the mask marks unchanged (0)
+    /// replaced by `transparent`; also returns how many were replaced. `mask` is
+    /// `FrameChanges.mask`: one byte a pixel, 0 or 1, the layout of `current`.
+    static func cropMasked(_ current: [UInt8], mask: [UInt8], width: Int, rect: PixelRect,
+                           transparent: UInt8) -> (indices: [UInt8], replaced: Int) {
+        let count = rect.width * rect.height
+        var kept = 0
+        let out = [UInt8](unsafeUninitializedCapacity: count) { o, initialized in
             current.withUnsafeBufferPointer { c in
-                previousLUT.withUnsafeBufferPointer { pl in
-                    currentLUT.withUnsafeBufferPointer { cl in
-                        out.withUnsafeMutableBufferPointer { o in
-                            for y in 0 ..< rect.height {
-                                let src = (rect.y + y) * width + rect.x
-                                let dst = y * rect.width
-                                for x in 0 ..< rect.width {
-                                    let i = src + x
-                                    let v = c[i]
-                                    if pl[Int(p[i])] == cl[Int(v)] {
-                                        o[dst + x] = transparent
-                                        replaced += 1
-                                    } else {
-                                        o[dst + x] = v
-                                    }
-                                }
+                mask.withUnsafeBufferPointer { m in
+                    // Plain pointers and a byte-wide select: the loop compiles to vector code
+                    // (buffer subscripts and a wide counter kept it scalar, ten times slower).
+                    guard let cb = c.baseAddress, let mb = m.baseAddress, let ob = o.baseAddress else { return }
+                    for y in 0 ..< rect.height {
+                        let src = (rect.y + y) * width + rect.x
+                        let indexRow = cb + src, maskRow = mb + src, outRow = ob + y * rect.width
+                        // Kept pixels are counted in a byte, so in spans of at most 255.
+                        var x = 0
+                        while x < rect.width {
+                            let end = min(rect.width, x + 255)
+                            var span: UInt8 = 0
+                            for j in x ..< end {
+                                let k = maskRow[j]
+                                span &+= k
+                                let keep = 0 &- k  // 0xFF to keep the index, 0 to replace it
+                                outRow[j] = (indexRow[j] & keep) | (transparent & ~keep)
                             }
+                            kept += Int(span)
+                            x = end
                         }
                     }
                 }
             }
+            initialized = count
         }
-        return (out, replaced)
+        return (out, count - kept)
     }
 }

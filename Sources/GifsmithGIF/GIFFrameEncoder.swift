@@ -42,6 +42,12 @@ public struct GIFFrameInput: Sendable {
 /// colour and the transparent index is never replaced). A frame that changes nothing becomes a 1x1 frame at the top
 /// left that repeats the colour already there, so its delay still counts.
 public struct GIFFrameEncoder: Sendable {
+    /// Where the encoder learns which pixels changed: `PixelBackend.frameChanges`'s shape, so a
+    /// backend's method can be passed as it is. Any finder must return what the CPU reference,
+    /// `FrameDiffKernel.changes`, returns; the overloads without one use that.
+    public typealias FrameChangeFinder = (_ previous: [UInt8], _ previousLUT: [UInt32], _ current: [UInt8],
+                                          _ currentLUT: [UInt32], _ width: Int, _ height: Int) throws -> FrameChanges
+
     /// Encodes one frame. `previous` is the previous frame's input (nil for the first frame);
     /// it is ignored unless `optimize` is true, and a previous frame of another size gives a
     /// full frame. `lossy` > 0 enables lossy LZW at that level (`LossyLZW`, budgeted
@@ -49,13 +55,22 @@ public struct GIFFrameEncoder: Sendable {
     /// threads at once.
     /// - Precondition: `lossy` in 0...`LossyLZW.maximumLevel`.
     public static func encode(_ frame: GIFFrameInput, previous: GIFFrameInput?, optimize: Bool, lossy: Int = 0) -> [UInt8] {
-        encode(frame, previous: previous, optimize: optimize, using: LZWEncoder(), lossy: lossy)
+        encode(frame, previous: previous, optimize: optimize, using: LZWEncoder(), lossy: lossy, changes: FrameDiffKernel.changes)
     }
 
     /// As `encode(_:previous:optimize:)`, reusing `encoder`'s tables (saves allocating and
     /// zeroing up to 2 MiB a frame). Use one encoder per thread.
     public static func encode(_ frame: GIFFrameInput, previous: GIFFrameInput?, optimize: Bool,
                               using encoder: LZWEncoder, lossy: Int = 0) -> [UInt8] {
+        encode(frame, previous: previous, optimize: optimize, using: encoder, lossy: lossy, changes: FrameDiffKernel.changes)
+    }
+
+    /// As `encode(_:previous:optimize:using:)`, with the changed pixels from `changes` (a
+    /// backend's `frameChanges`, so the device that made the frame also compares it). It is
+    /// called only when optimising against a previous frame of the same size; its errors are
+    /// rethrown.
+    public static func encode(_ frame: GIFFrameInput, previous: GIFFrameInput?, optimize: Bool,
+                              using encoder: LZWEncoder, lossy: Int = 0, changes: FrameChangeFinder) rethrows -> [UInt8] {
         let image = frame.image
         let lossyTable = lossy == 0 ? nil : LossyLZW(palette: frame.palette, level: lossy)
         precondition(FrameDiff.maxIndex(image.indices) < frame.palette.count,
@@ -71,11 +86,15 @@ public struct GIFFrameEncoder: Sendable {
 
         let previousLUT = FrameDiff.colorLUT(previous.palette)
         let currentLUT = FrameDiff.colorLUT(frame.palette)
-        guard let rect = FrameDiff.changedBounds(previous: previous.image.indices, previousLUT: previousLUT,
-                                                 current: image.indices, currentLUT: currentLUT,
-                                                 width: image.width, height: image.height) else {
+        let found = try changes(previous.image.indices, previousLUT, image.indices, currentLUT, image.width, image.height)
+        // The crops below index the mask with plain pointers.
+        precondition(found.mask.count == image.indices.count, "a frame-change mask must have one byte a pixel")
+        guard let rect = found.bounds else {
             return unchangedFrameBytes(frame, currentLUT: currentLUT)
         }
+        precondition(rect.x >= 0 && rect.y >= 0 && rect.width > 0 && rect.height > 0
+                     && rect.x + rect.width <= image.width && rect.y + rect.height <= image.height,
+                     "frame-change bounds \(rect) lie outside the \(image.width)x\(image.height) frame")
 
         let plainIndices = FrameDiff.crop(image.indices, width: image.width, rect: rect)
         func plain(limit: Int = .max) -> [UInt8]? {
@@ -93,9 +112,8 @@ public struct GIFFrameEncoder: Sendable {
             transparentTableSize = ColorTable.paddedSize(count + 1)
         }
         let transparent = UInt8(count)  // count < 256 checked above
-        let (maskedIndices, replaced) = FrameDiff.cropMaskingUnchanged(previous: previous.image.indices, previousLUT: previousLUT,
-                                                                current: image.indices, currentLUT: currentLUT,
-                                                                width: image.width, rect: rect, transparent: transparent)
+        let (maskedIndices, replaced) = FrameDiff.cropMasked(image.indices, mask: found.mask, width: image.width, rect: rect,
+                                                             transparent: transparent)
         // With nothing replaced the masked form is the plain one with an equal or larger table.
         guard replaced > 0 else { return plain()! }
         // Encode the likely winner first so the other can stop as soon as it has lost; the

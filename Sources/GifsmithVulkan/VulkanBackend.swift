@@ -32,6 +32,7 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
     let compactAlgorithm: Algorithm
     let rowsAlgorithm: Algorithm
     let pixelsAlgorithm: Algorithm
+    let frameDiffAlgorithm: Algorithm
 
     private let cacheLock = NSLock()
     private var diffusionAlgorithms: [Int: Algorithm] = [:]
@@ -56,6 +57,7 @@ public final class VulkanBackend: PixelBackend, @unchecked Sendable {
         compactAlgorithm = try Algorithm(manager: manager, shader: "histogramCompact", bindings: 3, pushConstantBytes: 0)
         rowsAlgorithm = try Algorithm(manager: manager, shader: "convertRows", bindings: 3, pushConstantBytes: 24)
         pixelsAlgorithm = try Algorithm(manager: manager, shader: "convertPixels", bindings: 4, pushConstantBytes: 0)
+        frameDiffAlgorithm = try Algorithm(manager: manager, shader: "frameDiff", bindings: 5, pushConstantBytes: 12)
         let forceStaging = options.forceStaging
         contexts = ContextPool { try FrameContext(manager: manager, forceStaging: forceStaging) }
     }
@@ -134,4 +136,6 @@ enum PixelsPerInvocation {
     static let convert = 4
     /// histogram.comp: runs of up to eight pixels of one bin become one set of atomics.
     static let histogram = 8
+    /// frameDiff.comp: four indices of each frame and four mask bytes are one word each.
+    static let frameDiff = 4
 }
