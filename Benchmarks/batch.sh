@@ -81,7 +81,7 @@ fi
 cores=$(nproc)
 echo "Batch throughput: $(date -u '+%Y-%m-%d %H:%M UTC'), $cores cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr)"
 if [[ -n "$width" ]]; then size_text="width $width"; else size_text="each clip at its own size"; fi
-echo "  $count clips, $frames frames, output $size_text, gifsmith's defaults (sierra-2-4a, scene palettes, stability 8)"
+echo "  $count clips, $frames frames, output $size_text, gifsmith's defaults (sierra-2-4a, scene palettes, stability 10)"
 echo "  gifsmith: $GIFSMITH batch --jobs $jobs; ffmpeg: $("$FFMPEG" -version | head -1 | cut -d' ' -f1-3), two passes per clip in a shell loop"
 
 # One gifsmith process for the whole folder.

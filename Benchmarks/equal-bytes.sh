@@ -111,10 +111,10 @@ family_size() {
     esac
 }
 family_args() { # FAMILY INDEX -> the extra gifsmith arguments
-    local s=(8 7 6 5 4 3 2 1 0 off)
+    local s=(10 8 6 5 4 3 2 1 0 off)
     case "$1" in
         quality) echo "--quality $(($2 + 1))" ;;                   # 1...100: colours and lossy together
-        stability) echo "--stability ${s[$2]}" ;;                   # 8 = the default; lower/off = more bytes
+        stability) echo "--stability ${s[$2]}" ;;                   # 10 = the default; lower/off = more bytes
         per-frame) echo "--palette per-frame --lossy $(((200 - $2) * 10))" ;;  # a local table per frame; lossy 2000...0
         lossy) echo "--lossy $(((1000 - $2) * 10))" ;;             # 10000...0 at 256 colours
     esac

@@ -36,8 +36,9 @@ public enum Fingerprint {
     /// every backend and thread count gives the same bytes, so changing them must not redo work.
     public static func options(_ o: ConvertOptions) -> String {
         struct Canonical: Encodable {
-            // 2: quantizer, lossy and stability joined (they decide bytes too).
-            var version = 2
+            // 2: quantizer, lossy and stability joined (they decide bytes too). 3: the stabilizer
+            // gained its second rule, so one stability value now gives other bytes than before.
+            var version = 3
             var width: Int?, height: Int?
             var crop: PixelRectCodable?
             var cropAspect: AspectRatio?

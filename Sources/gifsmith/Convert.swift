@@ -65,7 +65,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Lossy LZW level 0...10000 (0 = off): pixels may show a colour within lossy/4 of their own to compress better.")
     var lossy: Int = 0
 
-    @Option(help: "Temporal stability: a pixel whose colour stays within N levels (0...64; less where palette colours are closer) of the colour its index was chosen for keeps that index; off turns it off. Default 8.")
+    @Option(help: "Temporal stability, N levels (0...64): a pixel keeps its previous index while its colour stays within N (less where palette colours are closer) of the colour that index was chosen for, or while that index is still within 1 level (flat areas) to N (busy detail) as close as the newly mapped one; off turns it off. Default 10.")
     var stability: String?
 
     @Option(help: "One knob 1...100 for size against fidelity: sets --colors and --lossy (see the README).")

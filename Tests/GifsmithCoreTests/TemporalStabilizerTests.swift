@@ -16,29 +16,83 @@ final class TemporalStabilizerTests: XCTestCase {
     func testPixelsWithinTheThresholdKeepTheirIndex() {
         let s = TemporalStabilizer(threshold: 3)
         XCTAssertEqual(run(s, [10, 50, 150, 90], [0, 0, 2, 1]), [0, 0, 2, 1], "the first frame is as mapped")
-        // Pixel 0 moved 3 levels (held), pixel 1 moved 4 (re-mapped), pixel 2 did not move but the
+        // Pixel 0 moved 3 levels (held), pixel 1 moved 4 and the new 100 is 8 levels closer than 0
+        // (re-mapped: the block's tolerance is min(3, 1 + 42/2) = 3), pixel 2 did not move but the
         // dither chose another index (held), pixel 3 moved 3 down (held).
         XCTAssertEqual(run(s, [13, 54, 150, 87], [1, 1, 1, 0]), [0, 1, 2, 1])
     }
 
+    /// Rule 1 alone: the new mapped colour is far closer than the held one (a one-pixel image is a
+    /// flat block, so rule 2's tolerance is 1 level), so only the drift from the reference holds.
     func testTheReferenceIsTheColourAtTheLastChangeSoADriftIsRemapped() {
+        let near = Palette([RGB8(0, 0, 0), RGB8(100, 100, 100), RGB8(105, 105, 105), RGB8(200, 200, 200)])
         let s = TemporalStabilizer(threshold: 3)
-        _ = run(s, [100], [1])
-        XCTAssertEqual(run(s, [102], [2]), [1])
-        XCTAssertEqual(run(s, [103], [2]), [1], "3 levels from the reference: held")
-        XCTAssertEqual(run(s, [104], [2]), [2], "4 levels from the reference (not from the last frame): re-mapped")
-        XCTAssertEqual(run(s, [106], [1]), [2], "the new reference is 104")
+        _ = run(s, [100], [1], palette: near)
+        XCTAssertEqual(run(s, [102], [2], palette: near), [1])
+        XCTAssertEqual(run(s, [103], [2], palette: near), [1], "3 levels from the reference: held")
+        XCTAssertEqual(run(s, [104], [2], palette: near), [2],
+                       "4 levels from the reference (not from the last frame), and 105 is 3 levels closer than 100: re-mapped")
+        XCTAssertEqual(run(s, [106], [1], palette: near), [2], "the new reference is 104")
     }
 
-    /// Where palette entries crowd, the limit is half their spacing, not the threshold.
+    /// Where palette entries crowd, rule 1's limit is half their spacing, not the threshold.
     func testThePalettesLocalSpacingCapsTheThreshold() {
         let close = Palette([RGB8(100, 100, 100), RGB8(104, 104, 104), RGB8(200, 200, 200)])
         let s = TemporalStabilizer(threshold: 8)
         // Entry 0's nearest neighbour is √48 away: limit (⌊√48⌋ + 1) / 2 = 3.
         XCTAssertEqual(PaletteMapper.errorLimits(close)[0], 3)
-        _ = run(s, [101, 160], [0, 2], palette: close)
-        XCTAssertEqual(run(s, [104, 167], [1, 1], palette: close), [0, 2], "3 levels: held; 7 levels from a sparse entry: held")
-        XCTAssertEqual(run(s, [105, 169], [1, 1], palette: close), [1, 1], "4 levels near close entries, 9 beyond the threshold: re-mapped")
+        _ = run(s, [101], [0], palette: close)
+        XCTAssertEqual(run(s, [104], [1], palette: close), [0], "3 levels: held")
+        XCTAssertEqual(run(s, [105], [1], palette: close), [1], "4 levels, and 104 is 4 levels closer than 100: re-mapped")
+    }
+
+    /// Near a sparse entry the threshold is the drift limit; past it, rule 2 still keeps an index
+    /// that shows the pixel better than the dither's new choice.
+    func testASparseEntryHoldsUpToTheThresholdAndThenWhileItIsTheBetterColour() {
+        let s = TemporalStabilizer(threshold: 8)
+        _ = run(s, [150], [2])
+        XCTAssertEqual(run(s, [157], [1]), [2], "7 levels from the reference: held")
+        XCTAssertEqual(run(s, [159], [1]), [2], "9 levels, but 200 is 41 away and the new 100 is 59: held")
+        XCTAssertEqual(run(s, [170], [1]), [2], "200 is 30 away, 100 70")
+    }
+
+    /// Rule 2's tolerance is 1 level on a flat block and grows with the block's activity: the same
+    /// pixel change is re-mapped on a flat area and held in busy detail.
+    func testTheToleranceFollowsTheBlocksActivity() {
+        let greys = Palette([0, 40, 100, 150, 160, 200].map { RGB8($0, $0, $0) })
+        // 8x1 images: one block each. Pixel 1 moves from 160 to 148; 150 is the new mapped colour.
+        func pixel1(first: [UInt8], mapped: [UInt8]) -> UInt8 {
+            let s = TemporalStabilizer(threshold: 10)
+            _ = run(s, first, mapped, palette: greys)
+            var second = first
+            second[1] = 148
+            var remapped = mapped
+            remapped[1] = 3
+            return run(s, second, remapped, palette: greys)[1]
+        }
+        // 160 and 150 are √300 apart: rule 1's limit is 9 levels, so rule 2 decides (148 vs 160: 12).
+        XCTAssertEqual(PaletteMapper.errorLimits(greys)[4], 9)
+        // Flat: activity (7·2 + 10) / 8 = 3 (mean 158), tolerance 1 + 3/2 = 2: 12 > 2 + 2.
+        XCTAssertEqual(pixel1(first: [UInt8](repeating: 160, count: 8), mapped: [UInt8](repeating: 4, count: 8)), 3)
+        // Busy (40/160 alternating): activity 58 (mean 98), tolerance min(10, 30) = 10: 12 ≤ 2 + 10.
+        XCTAssertEqual(pixel1(first: [40, 160, 40, 160, 40, 160, 40, 160], mapped: [1, 4, 1, 4, 1, 4, 1, 4]), 4)
+    }
+
+    func testToleranceAndActivityValues() {
+        XCTAssertEqual(TemporalStabilizer.tolerance(activity: 0, threshold: 10), 1)
+        XCTAssertEqual(TemporalStabilizer.tolerance(activity: 3, threshold: 10), 2)
+        XCTAssertEqual(TemporalStabilizer.tolerance(activity: 17, threshold: 10), 9)
+        XCTAssertEqual(TemporalStabilizer.tolerance(activity: 40, threshold: 10), 10)
+        XCTAssertEqual(TemporalStabilizer.tolerance(activity: 40, threshold: 0), -1, "threshold 0: rule 2 off")
+        // 8x8 blocks: flat, a vertical ramp 0...70 in red only (mean 35, mean deviation 20), a 0/200 checkerboard.
+        func activity(_ f: (Int, Int) -> (UInt8, UInt8, UInt8)) -> Int {
+            var px: [UInt8] = []
+            for y in 0..<8 { for x in 0..<8 { let c = f(x, y); px += [c.0, c.1, c.2] } }
+            return px.withUnsafeBufferPointer { TemporalStabilizer.activity($0.baseAddress!, width: 8, 0, 8, 0, 8) }
+        }
+        XCTAssertEqual(activity { _, _ in (9, 90, 200) }, 0)
+        XCTAssertEqual(activity { _, y in (UInt8(10 * y), 50, 50) }, 20)
+        XCTAssertEqual(activity { x, y in (x + y) % 2 == 0 ? (0, 0, 0) : (200, 200, 200) }, 100)
     }
 
     func testAnotherPaletteOrSizeStartsAfresh() {

@@ -49,7 +49,7 @@ final class DeterminismTests: XCTestCase {
 }
 
 enum Golden {
-    static let testsrc2Width120 = "74b94945680eca82de5ed5ffc16d6e767c571e7a44adee38ddbcfd9b5ec65d87"
+    static let testsrc2Width120 = "ae680297dbd851ced9b9c343012e56404683f553da431d5c0a7a3c6ec20d8a62"
     static let testsrc2PerFrameFS32 = "df4dcd604576be789f652a281e283a07cc3c99a36f9db252ac073ffee496178e"
-    static let gradientBayer64 = "4535c9f8de2208a68c4e77d849edbd99c59888624881d699e5d98e3e6e213b47"
+    static let gradientBayer64 = "09dad2fbff1c8543f7d0bc0b10a9fed8c450959ae22fe223c057ddc890190f2c"
 }
