@@ -5,7 +5,8 @@ import GifsmithGIF
 /// One transcode's pixel work and GIF writing, for each palette mode.
 ///
 /// Work moves in batches of frames: within a batch the pixel stages run in parallel, one frame per
-/// worker, then LZW runs in parallel, then the frames are written in order.
+/// worker, then LZW runs in parallel, then the frames are written in order. In the two-pass modes'
+/// second pass a batch's LZW shares one pool of tasks with the next batch's pixel stages.
 struct Job {
     struct Stats {
         var frames = 0
