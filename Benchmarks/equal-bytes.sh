@@ -107,6 +107,7 @@ family_size() {
         quality) echo 100 ;;
         stability) echo 10 ;;
         per-frame) echo 201 ;;
+        unheld-lossy) echo 201 ;;
         lossy) echo 1001 ;;
     esac
 }
@@ -116,6 +117,7 @@ family_args() { # FAMILY INDEX -> the extra gifsmith arguments
         quality) echo "--quality $(($2 + 1))" ;;                   # 1...100: colours and lossy together
         stability) echo "--stability ${s[$2]}" ;;                   # 10 = the default; lower/off = more bytes
         per-frame) echo "--palette per-frame --lossy $(((200 - $2) * 10))" ;;  # a local table per frame; lossy 2000...0
+        unheld-lossy) echo "--stability 0 --lossy $(((200 - $2) * 5))" ;;     # only unchanged colours held; lossy 1000...0
         lossy) echo "--lossy $(((1000 - $2) * 10))" ;;             # 10000...0 at 256 colours
     esac
 }
@@ -215,6 +217,10 @@ for name in $clip_names; do
         fam=quality
         if ((!S_IN)) && [[ "$S_EDGE" == high ]]; then
             search "$clip" "$name" stability "$ref_bytes"; fam=stability
+            # Between two of its steps (0 and 1 lie far apart: at 1 the stabilizer's second rule starts
+            # holding pixels), lossy LZW on top of step 0 fills the gap; past its top, per-frame
+            # palettes reach further.
+            if ((!S_IN)) && [[ -z "$S_EDGE" ]]; then search "$clip" "$name" unheld-lossy "$ref_bytes"; fam=unheld-lossy; fi
             if ((!S_IN)) && [[ "$S_EDGE" == high ]]; then search "$clip" "$name" per-frame "$ref_bytes"; fam=per-frame; fi
         elif ((!S_IN)) && [[ "$S_EDGE" == low ]]; then
             search "$clip" "$name" lossy "$ref_bytes"; fam=lossy
