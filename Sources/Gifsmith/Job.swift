@@ -257,7 +257,7 @@ struct Job {
     /// LZW for a batch in parallel (each frame needs only its predecessor's pixels), then in-order writes.
     /// `work(0..<alongside)` (the next batch's pixel stages) shares the same workers: one pool of
     /// tasks instead of two phases, so no worker waits at a phase boundary for the slowest frame.
-    /// `encoders`: one per worker (each owns a 2 MiB table, too big to allocate and zero per frame).
+    /// `encoders`: one per worker, so that no frame allocates and zeroes a string table of its own.
     private func encodeAndWrite(_ inputs: [GIFFrameInput], previous: inout GIFFrameInput?, writer: GIFStreamWriter,
                                 encoders: WorkerLocal<LZWEncoder>, stats: inout Stats,
                                 alongside: Int = 0, work: (Int) throws -> Void = { _ in }) throws {

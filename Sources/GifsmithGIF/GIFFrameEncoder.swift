@@ -59,7 +59,7 @@ public struct GIFFrameEncoder: Sendable {
     }
 
     /// As `encode(_:previous:optimize:)`, reusing `encoder`'s tables (saves allocating and
-    /// zeroing up to 2 MiB a frame). Use one encoder per thread.
+    /// zeroing a 32 KiB string table a frame). Use one encoder per thread.
     public static func encode(_ frame: GIFFrameInput, previous: GIFFrameInput?, optimize: Bool,
                               using encoder: LZWEncoder, lossy: Int = 0) -> [UInt8] {
         encode(frame, previous: previous, optimize: optimize, using: encoder, lossy: lossy, changes: FrameDiffKernel.changes)
