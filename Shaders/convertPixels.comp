@@ -9,6 +9,9 @@ layout(local_size_x = 64) in;
 // The CPU's range proofs hold for every partial sum, and int addition is exact below 2^31, so
 // the order of the taps does not matter.
 //
+// Batches: frame f of a dispatch (workgroup z = f) reads its rows from f · (row items of the
+// plan) and writes its pixels from word f · 3 · ⌈pixels / 4⌉, so frames never share a word.
+//
 // Bindings: 1 plan, 2 filtered rows (from convertRows.comp), 3 packed RGB output.
 
 #include "bytes.glsl"
@@ -19,13 +22,16 @@ layout(std430, binding = 1) readonly buffer Plan { int plan[]; };
 layout(std430, binding = 2) readonly buffer Rows { int rows[]; };
 layout(std430, binding = 3) writeonly buffer Pixels { uint dst[]; };
 
+// Where this workgroup's frame's filtered rows begin. Set at the start of main.
+uint frameRows;
+
 // Plane p's Q8 value at output pixel (x, y).
 int vertical(uint p, uint x, uint y, uint width) {
     uint base = PLAN_PLANES + 16u * p;
     uint taps = uint(plan[base + PLANE_V_TAPS]);
     uint first = uint(plan[uint(plan[base + PLANE_V_STARTS]) + y]) - uint(plan[base + PLANE_ROW_FIRST]);
     uint c = uint(plan[base + PLANE_V_COEFS]) + y * taps;
-    uint r = uint(plan[base + PLANE_ROWS_AT]) + first * width + x;
+    uint r = frameRows + uint(plan[base + PLANE_ROWS_AT]) + first * width + x;
     int sum = 4096;
     for (uint k = 0u; k < taps; k++) {
         sum += rows[r + k * width] * plan[c + k];
@@ -39,6 +45,8 @@ void main() {
     uint count = width * uint(plan[PLAN_OUT_HEIGHT]);
     uint first = word * 4u;
     if (first >= count) return;
+    uint frame = gl_WorkGroupID.z;
+    frameRows = frame * uint(plan[PLAN_PLANES + 32u + PLANE_ITEMS_END]);
     bool matrix = plan[PLAN_HAS_MATRIX] != 0;
     uint out3[3] = uint[3](0u, 0u, 0u);
     for (uint j = 0u; j < 4u; j++) {
@@ -70,7 +78,8 @@ void main() {
         o++;
         out3[o >> 2] |= uint(b) << ((o & 3u) << 3);
     }
-    dst[3u * word] = out3[0];
-    dst[3u * word + 1u] = out3[1];
-    dst[3u * word + 2u] = out3[2];
+    uint at = frame * 3u * ((count + 3u) >> 2) + 3u * word;
+    dst[at] = out3[0];
+    dst[at + 1u] = out3[1];
+    dst[at + 2u] = out3[2];
 }

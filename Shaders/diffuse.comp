@@ -17,8 +17,9 @@ layout(local_size_x_id = 0) in;
 // result is DitherKernel's for every N: nothing here depends on the workgroup size.
 //
 // Error. Error for the same row travels in registers (c1, c2: DitherKernel's Carry); error
-// for rows below is added into accumulator rows in `acc` (storage buffer, N + 2 rows used as a
-// ring by y mod (N + 2), 3 ints a pixel). A slot is read and cleared by its pixel; its writers
+// for rows below is added into accumulator rows in `acc` (storage buffer, R = min(N + 2,
+// height) rows used as a ring by y mod R, 3 ints a pixel; a frame no taller than N + 2 never
+// wraps, so it needs only its own rows). A slot is read and cleared by its pixel; its writers
 // (up to four) run at distinct, earlier steps, so plain read-modify-writes never race, and
 // the next row to reuse the ring row starts writing only after its previous owner is done
 // (S(y + N) ≥ S(y) + width). Error pushed outside the image is dropped, as on the CPU.
@@ -29,9 +30,14 @@ layout(local_size_x_id = 0) in;
 // harmless). An invocation's carries go to the state area at the end of a chunk and come back
 // at the start of the next; the accumulators stay in `acc` anyway.
 //
-// Bindings: 0 RGB image, 1 PaletteMapper arrays, 2 index image (zeroed by the host; pixels of
-// different rows share words, so indices are OR-ed in atomically), 3 accumulators and state
-// (zeroed by the host: N + 2 rows of width · 3 ints, then 6 ints per invocation).
+// Batches. A dispatch runs gl_NumWorkGroups.z frames of one size, one workgroup each (frame f
+// is workgroup z = f); frames share nothing, so each is the single-frame computation. Frame
+// f's image, index image and accumulator area start at f times their size (images rounded up
+// to a word, as map.comp lays them out).
+//
+// Bindings: 0 RGB images, 1 PaletteMapper arrays, 2 index images (zeroed by the host; pixels
+// of different rows share words, so indices are OR-ed in atomically), 3 accumulators and state
+// (zeroed by the host, per frame: R rows of width · 3 ints, then 6 ints per invocation).
 
 #include "bytes.glsl"
 #include "dither.glsl"
@@ -58,11 +64,15 @@ layout(push_constant) uniform Parameters {
 
 #include "palette.glsl"
 
+// This workgroup's frame: where its image (bytes), index image (words) and accumulators
+// (ints) begin. Set at the start of main.
+uint sourceBase, indexBase, accBase;
+
 // Adds error to the accumulator of pixel (x, y) if it lies inside the image (x may be −1).
 void push(int x, uint y, int er, int eg, int eb) {
     if (x < 0 || uint(x) >= width || y >= height) return;
-    uint ring = gl_WorkGroupSize.x + 2u;
-    uint a = ((y % ring) * width + uint(x)) * 3u;
+    uint ring = min(gl_WorkGroupSize.x + 2u, height);
+    uint a = accBase + ((y % ring) * width + uint(x)) * 3u;
     acc[a] += er;
     acc[a + 1u] += eg;
     acc[a + 2u] += eb;
@@ -71,14 +81,19 @@ void push(int x, uint y, int er, int eg, int eb) {
 void main() {
     uint n = gl_WorkGroupSize.x;
     uint lid = gl_LocalInvocationID.x;
-    uint ring = n + 2u;
+    uint ring = min(n + 2u, height);
     uint period = max(width, 2u * n);
     uint last = height - 1u;
     uint steps = (last / n) * period + 2u * (last % n) + width;
+    uint frame = gl_WorkGroupID.z;
+    uint pixels = width * height;
+    sourceBase = frame * ((3u * pixels + 3u) & ~3u);
+    indexBase = frame * ((pixels + 3u) >> 2);
+    accBase = frame * (ring * width * 3u + n * 6u);
 
     // Carry: same-row error owed to the next pixel (c1) and, for atkinson, the one after (c2);
     // and the last query and its answer (reusing an answer cannot change a result).
-    uint state = ring * width * 3u + lid * 6u;
+    uint state = accBase + ring * width * 3u + lid * 6u;
     int c1r = acc[state], c1g = acc[state + 1u], c1b = acc[state + 2u];
     int c2r = acc[state + 3u], c2g = acc[state + 4u], c2b = acc[state + 5u];
     int lastKey = -1;
@@ -94,13 +109,13 @@ void main() {
                 if (x == 0u) {
                     c1r = 0; c1g = 0; c1b = 0; c2r = 0; c2g = 0; c2b = 0;
                 }
-                uint a = ((y % ring) * width + x) * 3u;
+                uint a = accBase + ((y % ring) * width + x) * 3u;
                 int ar = acc[a] + c1r, ag = acc[a + 1u] + c1g, ab = acc[a + 2u] + c1b;
                 acc[a] = 0; acc[a + 1u] = 0; acc[a + 2u] = 0;
 
                 // Kernel.visit.
                 uint p = y * width + x;
-                uint i = 3u * p;
+                uint i = sourceBase + 3u * p;
                 int r = clamp255(int(BYTE_AT(src, i)) + ar);
                 int g = clamp255(int(BYTE_AT(src, i + 1u)) + ag);
                 int b = clamp255(int(BYTE_AT(src, i + 2u)) + ab);
@@ -109,7 +124,7 @@ void main() {
                     lastIndex = nearestIndex(r, g, b);
                     lastKey = k;
                 }
-                atomicOr(dst[p >> 2], lastIndex << ((p & 3u) << 3));
+                atomicOr(dst[indexBase + (p >> 2)], lastIndex << ((p & 3u) << 3));
                 uint c = mapper[paletteBase + lastIndex];
                 int l = int(mapper[limitBase + lastIndex]);
                 int er = min(max(r - int((c >> 16) & 255u), -l), l);

@@ -6,8 +6,13 @@ layout(local_size_x = 64) in;
 // invocation per four pixels (twelve source bytes are three whole words, four indices one word,
 // so every invocation reads and writes whole words and needs no atomics).
 //
-// Bindings: 0 the packed RGB image (3 bytes a pixel, rows unpadded), 1 the PaletteMapper
-// arrays (see include/palette.glsl), 2 the packed index image (1 byte a pixel), 3 the 64×64
+// Batches. A dispatch maps gl_NumWorkGroups.z frames of one size: frame f is workgroup layer
+// z = f. Each frame's image starts at a word (3·pixelCount bytes rounded up to a word, one
+// after another), and so does its index image (pixelCount bytes rounded up), so frames never
+// share a word and a batch of one is the single-frame layout.
+//
+// Bindings: 0 the packed RGB images (3 bytes a pixel, rows unpadded), 1 the PaletteMapper
+// arrays (see include/palette.glsl), 2 the packed index images (1 byte a pixel), 3 the 64×64
 // blue-noise ranks (BlueNoise.matrix; read only for `blue-noise`, any buffer otherwise).
 
 #include "bytes.glsl"
@@ -37,6 +42,8 @@ void main() {
     uint word = linearInvocation();
     uint first = word * 4u;
     if (first >= pixelCount) return;
+    uint frame = gl_WorkGroupID.z;
+    uint sourceBase = frame * ((3u * pixelCount + 3u) & ~3u);
     uint packed = 0u;
     for (uint j = 0u; j < 4u; j++) {
         uint p = first + j;
@@ -47,11 +54,11 @@ void main() {
             o = ditherPattern == 1 ? bayerOffset(int((y & 7u) << 3 | (x & 7u)), scale)
                                    : blueNoiseOffset(blueNoise[(y & 63u) << 6 | (x & 63u)], scale);
         }
-        uint i = 3u * p;
+        uint i = sourceBase + 3u * p;
         int r = clamp255(int(BYTE_AT(src, i)) + o);
         int g = clamp255(int(BYTE_AT(src, i + 1u)) + o);
         int b = clamp255(int(BYTE_AT(src, i + 2u)) + o);
         packed |= nearestIndex(r, g, b) << (8u * j);
     }
-    dst[word] = packed;
+    dst[frame * ((pixelCount + 3u) >> 2) + word] = packed;
 }

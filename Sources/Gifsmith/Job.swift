@@ -163,17 +163,24 @@ struct Job {
             images = []
             let mapped = Slots<IndexedImage>(count: count)
             let converted = Slots<RGBImage>(count: stabilizer == nil ? 0 : count)
-            try encodeAndWrite(pending, previous: &previous, writer: writer, encoders: encoders, stats: &stats, alongside: count) { i in
-                let image: RGBImage
-                if i < decoded.count, let frame = decoded[i] {
-                    decoded[i] = nil
-                    image = try backend.convert(frame, plan: plans.plan(for: frame))
+            let groups = try frameGroups(count: count, frames: decoded, mappers: mappers)
+            try encodeAndWrite(pending, previous: &previous, writer: writer, encoders: encoders, stats: &stats,
+                               alongside: groups.count) { g in
+                let group = groups[g]
+                let images: [RGBImage]
+                if decoded.count > 0 {
+                    let frames = group.map { decoded[$0]! }
+                    for i in group { decoded[i] = nil }
+                    images = try backend.convert(frames, plan: plans.plan(for: frames[0]))
                 } else {
-                    image = stored[i]!
-                    stored[i] = nil
+                    images = group.map { stored[$0]! }
+                    for i in group { stored[i] = nil }
                 }
-                mapped[i] = try backend.map(image, mapper: mappers[i], dither: options.dither)
-                if stabilizer != nil { converted[i] = image }
+                let indexed = try backend.map(images, mapper: mappers[group.lowerBound], dither: options.dither)
+                for (k, i) in group.enumerated() {
+                    mapped[i] = indexed[k]
+                    if stabilizer != nil { converted[i] = images[k] }
+                }
             }
             pending = []
             for i in 0..<count {
@@ -192,6 +199,26 @@ struct Job {
         }
         try writer.finish()
         return stats
+    }
+
+    /// Pass 2's pixel tasks: runs of consecutive frames that share a mapper and a frame geometry
+    /// (so one plan), at most `backend.preferredBatchSize` long, each one array call of the
+    /// backend. On the CPU (batch size 1) every frame is a task of its own.
+    private func frameGroups(count: Int, frames: Slots<PlanarFrame>, mappers: [PaletteMapper]) throws -> [Range<Int>] {
+        let limit = max(1, backend.preferredBatchSize)
+        func geometry(_ i: Int) -> String? {
+            guard i < frames.count, let f = frames[i] else { return nil }
+            return "\(f.width)x\(f.height) \(f.layout)"
+        }
+        var groups: [Range<Int>] = []
+        var start = 0
+        for i in 1...count {
+            if i == count || i - start == limit || mappers[i] !== mappers[start] || geometry(i) != geometry(start) {
+                groups.append(start..<i)
+                start = i
+            }
+        }
+        return groups
     }
 
     // MARK: Per-frame palettes: one pass, every frame self-contained.

@@ -124,10 +124,14 @@ struct Recorder {
     }
 
     /// Dispatches `groups` workgroups of `set`'s algorithm, folded into a 2-D grid where one
-    /// axis would exceed the device's limit (shaders use `linearInvocation()`).
-    func dispatch(_ set: DescriptorSet, groups: Int, push: [UInt32] = []) throws {
+    /// axis would exceed the device's limit (shaders use `linearInvocation()`), for each of
+    /// `frames` frames of a batch (the grid's z: shaders take the frame from gl_WorkGroupID.z).
+    func dispatch(_ set: DescriptorSet, groups: Int, frames: Int = 1, push: [UInt32] = []) throws {
         let algorithm = set.algorithm
-        if groups == 0 { return }
+        if groups == 0 || frames == 0 { return }
+        guard frames <= Int(limits.maxComputeWorkGroupCount.2) else {
+            throw VulkanError.frameTooLarge("\(frames) frames exceed the device's dispatch limits")
+        }
         precondition(push.count * 4 == algorithm.pushConstantBytes, "\(algorithm.name) takes \(algorithm.pushConstantBytes) bytes of push constants")
         let maxX = Int(limits.maxComputeWorkGroupCount.0)
         let x = min(groups, maxX)
@@ -143,6 +147,6 @@ struct Recorder {
                 vkCmdPushConstants(commandBuffer, algorithm.pipelineLayout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32(bytes.count), bytes.baseAddress)
             }
         }
-        vkCmdDispatch(commandBuffer, UInt32(x), UInt32(y), 1)
+        vkCmdDispatch(commandBuffer, UInt32(x), UInt32(y), UInt32(frames))
     }
 }

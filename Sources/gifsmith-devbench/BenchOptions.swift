@@ -14,6 +14,8 @@ struct BenchOptions {
     var seconds = 0.0
     /// Frames in flight at once (threads calling the backend).
     var threads = 1
+    /// Frames a batched call takes (`convert`/`map` of many frames at once); 0 skips them.
+    var batch = 8
     /// Frames compared CPU against Vulkan, byte for byte.
     var verifyFrames = 3
     var maxColors = 256
@@ -30,7 +32,8 @@ struct BenchOptions {
       --device N           Vulkan device index (default: auto choice, else 0)
       --frames N           frames per stage, looping the clip (default 60)
       --seconds S          keep each stage running at least S seconds (default 0)
-      --threads T          frames in flight at once (default 1)
+      --threads T          frames in flight at once (default 1); with --batch, batches in flight
+      --batch N            frames a batched convert/map call takes (default 8; 0 skips them)
       --verify N           frames compared CPU vs Vulkan byte for byte (default 3)
       --colors N           palette size (default 256)
       --quantizer NAME     median-cut (default), wu, kmeans, octree
@@ -78,6 +81,7 @@ struct BenchOptions {
                 guard let s = Double(v), s >= 0 else { throw UsageError(description: "--seconds: \(v) is not a number ≥ 0") }
                 o.seconds = s
             case "--threads": o.threads = try int(try value(), a, 1...256)
+            case "--batch": o.batch = try int(try value(), a, 0...4096)
             case "--verify": o.verifyFrames = try int(try value(), a, 0...1000)
             case "--colors": o.maxColors = try int(try value(), a, 2...256)
             case "--quantizer":

@@ -14,6 +14,8 @@ struct DevBenchReport: Codable {
     var bayerScale: Int
     var framesPerStage: Int
     var threads: Int
+    /// Frames a batched call took (0: batched stages not run).
+    var batch: Int
     var minSeconds: Double
     var paletteColors: Int
     var devices: [VulkanDeviceInfo]?

@@ -14,6 +14,11 @@ struct StageReport: Codable {
         fps = seconds > 0 ? Double(frames) / seconds : 0
         msPerFrame = frames > 0 ? seconds * 1000 / Double(frames) : 0
     }
+
+    /// The same time for `factor` frames a unit (a run timed in calls of `factor` frames each).
+    func scaled(by factor: Int) -> StageReport {
+        StageReport(frames: frames * factor, seconds: seconds)
+    }
 }
 
 /// The first error thrown by any worker thread.

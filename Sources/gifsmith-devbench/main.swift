@@ -1,5 +1,6 @@
-// gifsmith-devbench: times the pixel stages (convert, histogram, map+dither) of the CPU and
-// Vulkan backends on a .y4m clip and checks that Vulkan's bytes equal the CPU's. It needs
+// gifsmith-devbench: times the pixel stages (convert, histogram, map+dither, frame changes; convert
+// and map also batched, many frames a call) of the CPU and Vulkan backends on a .y4m clip and
+// checks that Vulkan's bytes equal the CPU's. It needs
 // neither FFmpeg nor a Swift toolchain at run time, so a static build can travel to a GPU
 // machine (scripts/device-bench.sh). Exit codes: 0 ok, 1 Vulkan output differs, 2 error.
 import Foundation
@@ -44,15 +45,16 @@ func runDevBench() -> Int32 {
         for image in images.prefix(8) { try cpu.accumulateHistogram(image, into: &histogram) }
         let palette = try Quantizer.palette(from: histogram, maxColors: options.maxColors, kind: options.quantizer)
         let mapper = PaletteMapper(palette: palette)
-        say("palette: \(palette.count) colours (\(options.quantizer.rawValue)); dither \(options.dither.method.rawValue); \(options.frames) frames a stage, \(options.threads) thread(s)")
+        say("palette: \(palette.count) colours (\(options.quantizer.rawValue)); dither \(options.dither.method.rawValue); \(options.frames) frames a stage, \(options.threads) thread(s), batches of \(options.batch)")
 
         var report = DevBenchReport(
             input: options.input, sourceWidth: clip.width, sourceHeight: clip.height, sourceFrames: sources.count,
             colorspace: "C" + clip.colorspaceTag, outputWidth: size.width, outputHeight: size.height,
             dither: options.dither.method.rawValue, bayerScale: options.dither.bayerScale,
-            framesPerStage: options.frames, threads: options.threads, minSeconds: options.seconds,
+            framesPerStage: options.frames, threads: options.threads, batch: options.batch, minSeconds: options.seconds,
             paletteColors: palette.count)
-        let bench = BackendBench(options: options, sources: sources, images: images, plan: plan, mapper: mapper)
+        let indexed = try images.map { try cpu.map($0, mapper: mapper, dither: options.dither) }
+        let bench = BackendBench(options: options, sources: sources, images: images, indexed: indexed, plan: plan, mapper: mapper)
         var status: Int32 = 0
 
         for label in options.backends {
@@ -80,10 +82,15 @@ func runDevBench() -> Int32 {
                 let checked = Array(sources.prefix(options.verifyFrames))
                 if !checked.isEmpty {
                     let v = try Verification.compare(reference: cpu, other: backend, frames: checked, plan: plan,
-                                                     mapper: mapper, dither: options.dither)
+                                                     mapper: mapper, dither: options.dither, batch: options.batch)
                     verification = v
                     report.identical = (report.identical ?? true) && v.passed
-                    say("verify (\(v.frames) frames): convert \(v.convert ? "identical" : "DIFFERS"), histogram \(v.histogram ? "identical" : "DIFFERS"), map \(v.map ? "identical" : "DIFFERS")")
+                    func word(_ ok: Bool) -> String { ok ? "identical" : "DIFFERS" }
+                    var line = "verify (\(v.frames) frames): convert \(word(v.convert)), histogram \(word(v.histogram)), map \(word(v.map)), frame changes \(word(v.frameChanges))"
+                    if let c = v.convertBatched, let m = v.mapBatched {
+                        line += ", batched (\(options.batch) a call) convert \(word(c)), map \(word(m))"
+                    }
+                    say(line)
                     for d in v.details { say("  \(d)") }
                     if !v.passed { status = 1 }
                 }
@@ -94,15 +101,19 @@ func runDevBench() -> Int32 {
             r.verification = verification
             report.backends.append(r)
             say("\(r.name): warm-up \(format(r.warmupSeconds, 3)) s")
-            for (stage, s) in [("convert", r.convert), ("histogram", r.histogram), ("map", r.map), ("pipeline", r.pipeline)] {
-                say("  \(stage.padding(toLength: 10, withPad: " ", startingAt: 0)) \(format(s.fps).leftPad(9)) frames/s  \(format(s.msPerFrame, 3).leftPad(9)) ms/frame  (\(s.frames) frames, \(format(s.seconds, 2)) s)")
+            var stages = [("convert", r.convert), ("histogram", r.histogram), ("map", r.map), ("changes", r.frameChanges),
+                          ("pipeline", r.pipeline)]
+            if let b = r.batch, let c = r.convertBatched, let m = r.mapBatched, let p = r.pipelineBatched {
+                stages += [("convert×\(b)", c), ("map×\(b)", m), ("pipeline×\(b)", p)]
+            }
+            for (stage, s) in stages {
+                say("  \(stage.padding(toLength: 12, withPad: " ", startingAt: 0)) \(format(s.fps).leftPad(9)) frames/s  \(format(s.msPerFrame, 3).leftPad(9)) ms/frame  (\(s.frames) frames, \(format(s.seconds, 2)) s)")
             }
             say("  stages summed: \(format(r.stageSumFps)) frames/s")
         }
 
         if options.encode {
             // LZW of the CPU's mapped frames (the same bytes as Vulkan's when verified).
-            let indexed = try images.map { try cpu.map($0, mapper: mapper, dither: options.dither) }
             let encoders = EncoderBox(count: options.threads)
             let bytes = ByteCounter()
             let n = indexed.count

@@ -17,6 +17,12 @@ enum Backends {
     static let staged: Result<VulkanBackend, any Error> = Result {
         try VulkanBackend(deviceIndex: deviceIndex, options: .init(forceStaging: true, diffusionGroupSize: 4))
     }
+
+    /// A batch budget of 20 000 bytes: a few small frames a submission, so batches of test
+    /// size run as several submissions.
+    static let smallBatches: Result<VulkanBackend, any Error> = Result {
+        try VulkanBackend(deviceIndex: deviceIndex, options: .init(batchBytes: 20_000))
+    }
 }
 
 /// The backend, or a skip naming why there is none.
