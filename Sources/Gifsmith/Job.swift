@@ -163,7 +163,7 @@ struct Job {
             images = []
             let mapped = Slots<IndexedImage>(count: count)
             let converted = Slots<RGBImage>(count: stabilizer == nil ? 0 : count)
-            let groups = try frameGroups(count: count, frames: decoded, mappers: mappers)
+            let groups = frameGroups(count: count, frames: decoded, mappers: mappers)
             try encodeAndWrite(pending, previous: &previous, writer: writer, encoders: encoders, stats: &stats,
                                alongside: groups.count) { g in
                 let group = groups[g]
@@ -204,7 +204,7 @@ struct Job {
     /// Pass 2's pixel tasks: runs of consecutive frames that share a mapper and a frame geometry
     /// (so one plan), at most `backend.preferredBatchSize` long, each one array call of the
     /// backend. On the CPU (batch size 1) every frame is a task of its own.
-    private func frameGroups(count: Int, frames: Slots<PlanarFrame>, mappers: [PaletteMapper]) throws -> [Range<Int>] {
+    private func frameGroups(count: Int, frames: Slots<PlanarFrame>, mappers: [PaletteMapper]) -> [Range<Int>] {
         let limit = max(1, backend.preferredBatchSize)
         func geometry(_ i: Int) -> String? {
             guard i < frames.count, let f = frames[i] else { return nil }
