@@ -79,6 +79,12 @@ struct BatchCommand: ParsableCommand {
     static let someFailed: Int32 = ExitCodes.badInput
 
     func run() throws {
+        // Trapped first: checking options and listing a large input tree take a while (a backend
+        // probe, a directory walk), and a Ctrl-C then must still end in the runner's clean stop:
+        // stale temporaries from earlier killed runs removed, items marked cancelled, exit 130.
+        let cancellation = CancellationFlag()
+        let signals = SignalTrap(cancellation: cancellation)
+        defer { signals.release() }
         guard jobs >= 1 else { fail(.usage("--jobs must be 1 or more")) }
         let shardSpec: Shard?
         do {
@@ -104,9 +110,6 @@ struct BatchCommand: ParsableCommand {
         let configuration = BatchConfiguration(outputDirectory: output, jobs: jobs, force: force, retryFailed: retryFailed, shard: shardSpec)
         let runner = BatchRunner(items: items, configuration: configuration, resolve: { try Self.resolve(base + $0) })
 
-        let cancellation = CancellationFlag()
-        let signals = SignalTrap(cancellation: cancellation)
-        defer { signals.release() }
         let quiet = quiet
         let summary: BatchSummary
         do {
