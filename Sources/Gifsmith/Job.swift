@@ -208,7 +208,7 @@ struct Job {
         let limit = max(1, backend.preferredBatchSize)
         func geometry(_ i: Int) -> String? {
             guard i < frames.count, let f = frames[i] else { return nil }
-            return "\(f.width)x\(f.height) \(f.layout)"
+            return PlanCache.key(for: f)
         }
         var groups: [Range<Int>] = []
         var start = 0

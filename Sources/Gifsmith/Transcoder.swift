@@ -191,8 +191,13 @@ final class PlanCache: @unchecked Sendable {
         self.filter = filter
     }
 
+    /// What a plan depends on in a frame: frames with equal keys share one plan.
+    static func key(for frame: PlanarFrame) -> String {
+        "\(frame.width)x\(frame.height) \(frame.layout)"
+    }
+
     func plan(for frame: PlanarFrame) throws -> ScalePlan {
-        let key = "\(frame.width)x\(frame.height) \(frame.layout)"
+        let key = Self.key(for: frame)
         return try lock.withLock {
             if let p = plans[key] { return p }
             let p = try ScalePlan(sourceWidth: frame.width, sourceHeight: frame.height, layout: frame.layout,

@@ -26,6 +26,16 @@ public enum FrameDiffKernel {
     /// Entries in each colour LUT: one per possible index.
     public static let lutSize = 256
 
+    /// A palette's colour LUT: `lutSize` packed colours `r << 16 | g << 8 | b`; entries past the
+    /// palette are black, which is what the padded colour table shows for them.
+    public static func colorLUT(_ palette: Palette) -> [UInt32] {
+        var lut = [UInt32](repeating: 0, count: lutSize)
+        for (i, c) in palette.colors.enumerated() {
+            lut[i] = UInt32(c.r) << 16 | UInt32(c.g) << 8 | UInt32(c.b)
+        }
+        return lut
+    }
+
     /// Refuses inputs the kernels do not handle (the kernels themselves trust their inputs).
     public static func validate(previous: [UInt8], previousLUT: [UInt32], current: [UInt8], currentLUT: [UInt32],
                                 width: Int, height: Int) throws {

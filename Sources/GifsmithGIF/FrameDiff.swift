@@ -1,19 +1,9 @@
 import GifsmithCore
 
 /// Helpers of the frame optimiser around the per-pixel part (`PixelBackend.frameChanges`,
-/// `FrameDiffKernel`): colour LUTs in, crops out. Decisions built on them live in
-/// `GIFFrameEncoder`.
+/// `FrameDiffKernel`, whose `colorLUT` makes its inputs): crops out. Decisions built on them
+/// live in `GIFFrameEncoder`.
 enum FrameDiff {
-    /// 256 packed colours `r << 16 | g << 8 | b`; entries past the palette are black, which
-    /// is what the padded colour table shows for them.
-    static func colorLUT(_ palette: Palette) -> [UInt32] {
-        var lut = [UInt32](repeating: 0, count: 256)
-        for (i, c) in palette.colors.enumerated() {
-            lut[i] = UInt32(c.r) << 16 | UInt32(c.g) << 8 | UInt32(c.b)
-        }
-        return lut
-    }
-
     /// The largest index in `indices` (0 for none).
     static func maxIndex(_ indices: [UInt8]) -> Int {
         var m: UInt8 = 0

@@ -84,8 +84,8 @@ public struct GIFFrameEncoder: Sendable {
                               lossy: lossyTable)!
         }
 
-        let previousLUT = FrameDiff.colorLUT(previous.palette)
-        let currentLUT = FrameDiff.colorLUT(frame.palette)
+        let previousLUT = FrameDiffKernel.colorLUT(previous.palette)
+        let currentLUT = FrameDiffKernel.colorLUT(frame.palette)
         let found = try changes(previous.image.indices, previousLUT, image.indices, currentLUT, image.width, image.height)
         // The crops below index the mask with plain pointers.
         precondition(found.mask.count == image.indices.count, "a frame-change mask must have one byte a pixel")

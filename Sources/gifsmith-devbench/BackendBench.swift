@@ -43,13 +43,6 @@ struct BackendBench {
     var plan: ScalePlan
     var mapper: PaletteMapper
 
-    /// The frame optimiser's colour LUT of the palette: 256 packed colours, black past its end.
-    static func colorLUT(_ palette: Palette) -> [UInt32] {
-        var lut = [UInt32](repeating: 0, count: FrameDiffKernel.lutSize)
-        for (i, c) in palette.colors.enumerated() { lut[i] = UInt32(c.r) << 16 | UInt32(c.g) << 8 | UInt32(c.b) }
-        return lut
-    }
-
     /// Batch `b` of `size` frames: the clip's frames b·size, b·size + 1, …, looped.
     static func batch<T>(_ all: [T], _ b: Int, size: Int) -> [T] {
         (0..<size).map { all[(b * size + $0) % all.count] }
@@ -59,7 +52,7 @@ struct BackendBench {
         let n = sources.count
         let frames = options.frames, threads = options.threads, seconds = options.seconds
         let dither = options.dither
-        let lut = Self.colorLUT(mapper.palette)
+        let lut = FrameDiffKernel.colorLUT(mapper.palette)
 
         let w0 = StageTimer.now()
         var warm = ColorHistogram()

@@ -24,7 +24,7 @@ enum Verification {
         var details: [String] = []
         var refHist = ColorHistogram(), otherHist = ColorHistogram()
         var converted: [RGBImage] = [], mapped: [IndexedImage] = []
-        let lut = BackendBench.colorLUT(mapper.palette)
+        let lut = FrameDiffKernel.colorLUT(mapper.palette)
         for (k, frame) in frames.enumerated() {
             let a = try reference.convert(frame, plan: plan)
             let b = try other.convert(frame, plan: plan)
