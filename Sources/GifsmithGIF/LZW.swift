@@ -241,23 +241,24 @@ public final class LZWEncoder {
             Int(truncatingIfNeeded: (UInt32(truncatingIfNeeded: key) &* 0x9E37_79B1) >> UInt32(32 - LZWEncoder.tableBits))
         }
 
-        /// The code of string `key` (`prefix << 8 | index`), 0 if absent.
+        /// The code of string `key` (`prefix << 8 | index`) if present (codes are positive);
+        /// if absent, `~slot` (negative) for the empty slot where `insert` would store it, so a
+        /// miss, which is followed by that insert, probes once, not twice.
         @inline(__always)
-        func code(_ key: Int) -> Int {
+        func find(_ key: Int) -> Int {
             var slot = Self.home(key)
             while true {
                 let word = slots[slot]
-                if word == 0 { return 0 }
+                if word == 0 { return ~slot }
                 if Int(word >> 12) == key { return Int(word & 4095) }
                 slot = (slot &+ 1) & Self.mask
             }
         }
 
-        /// Adds string `key` (known absent) as `code`.
+        /// Adds string `key` as `code` at `slot`, the empty slot `find(key)` returned (the
+        /// table has not changed since).
         @inline(__always)
-        func insert(_ key: Int, code: Int) {
-            var slot = Self.home(key)
-            while slots[slot] != 0 { slot = (slot &+ 1) & Self.mask }
+        func insert(_ key: Int, code: Int, at slot: Int) {
             slots[slot] = UInt32(truncatingIfNeeded: key << 12 | code)
             slotOf[code] = Int32(truncatingIfNeeded: slot)
         }
@@ -319,8 +320,8 @@ public final class LZWEncoder {
                 i += 1
                 // Keys are `prefix << 8 | index` whatever the minimum code size: indices fit 8 bits.
                 let key = prefix << 8 | k
-                let c = table.code(key)
-                if c != 0 {
+                let c = table.find(key)
+                if c > 0 {
                     prefix = c
                     continue
                 }
@@ -332,11 +333,11 @@ public final class LZWEncoder {
                     let end = Int(lossyOffsets[k + 1])
                     var found = 0
                     while q < end {
-                        found = table.code(prefix << 8 | Int(lossyCandidates[q]))
-                        if found != 0 { break }
+                        found = table.find(prefix << 8 | Int(lossyCandidates[q]))
+                        if found > 0 { break }
                         q += 1
                     }
-                    if found != 0 {
+                    if found > 0 {
                         prefix = found
                         continue
                     }
@@ -351,7 +352,7 @@ public final class LZWEncoder {
                 // code count before this addition reaches the width limit (as giflib does).
                 if next >= (1 << codeSize) && codeSize < 12 { codeSize += 1 }
                 if next < 4096 {
-                    table.insert(key, code: next)
+                    table.insert(key, code: next, at: ~c)
                     next += 1
                 } else {
                     put(clear)
@@ -381,3 +382,4 @@ public final class LZWEncoder {
         return total > byteLimit ? -1 : total
     }
 }
+

@@ -120,4 +120,89 @@ final class TemporalStabilizerTests: XCTestCase {
         expected[7] = 2
         XCTAssertEqual(out.indices, expected)
     }
+    /// The rules written out per pixel, with nothing skipped: what `stabilize` must equal.
+    private struct Reference {
+        let threshold: Int
+        var reference: [UInt8] = [], shown: [UInt8] = []
+
+        mutating func step(_ im: RGBImage, _ mapped: [UInt8], _ palette: Palette) -> [UInt8] {
+            if shown.isEmpty { reference = im.pixels; shown = mapped; return mapped }
+            let limits = PaletteMapper.errorLimits(palette).map { min(Int($0), threshold) }
+            let w = im.width, h = im.height
+            for y in 0..<h {
+                for x in 0..<w {
+                    let p = y * w + x
+                    let s = (0..<3).map { Int(im.pixels[3 * p + $0]) }
+                    let k = Int(shown[p]), m = Int(mapped[p])
+                    func e(_ i: Int) -> Int {
+                        let c = palette.colors[i]
+                        return max(abs(Int(c.r) - s[0]), abs(Int(c.g) - s[1]), abs(Int(c.b) - s[2]))
+                    }
+                    let drift = (0..<3).map { abs(s[$0] - Int(reference[3 * p + $0])) }.max()!
+                    let x0 = x / 8 * 8, y0 = y / 8 * 8
+                    let activity = im.pixels.withUnsafeBufferPointer {
+                        TemporalStabilizer.activity($0.baseAddress!, width: w, x0, min(w, x0 + 8), y0, min(h, y0 + 8))
+                    }
+                    let tolerance = TemporalStabilizer.tolerance(activity: activity, threshold: threshold)
+                    if drift <= limits[k] || (tolerance >= 0 && e(k) <= e(m) + tolerance) { continue }
+                    shown[p] = mapped[p]
+                    for c in 0..<3 { reference[3 * p + c] = im.pixels[3 * p + c] }
+                }
+            }
+            return shown
+        }
+    }
+
+    func testStabilizeEqualsThePerPixelRulesOnRandomFrames() {
+        // Odd sizes (partial blocks on the right and at the bottom), frames that drift by a few
+        // levels, and mapped indices that repeat the shown ones in long runs and at random, so
+        // the run-skipping path and the per-pixel path both run.
+        var rng = PaletteRNG(31)
+        let p = Palette((0..<12).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) })
+        for (w, h, threshold) in [(37, 19, 10), (8, 8, 3), (61, 9, 0), (5, 3, 64)] {
+            let s = TemporalStabilizer(threshold: threshold)
+            var reference = Reference(threshold: threshold)
+            var pixels = (0..<(w * h * 3)).map { _ in rng.byte() }
+            var shown: [UInt8] = []
+            for frame in 0..<6 {
+                pixels = pixels.map { UInt8(clamping: Int($0) + rng.int(-3...3)) }
+                var mapped = (0..<(w * h)).map { _ in UInt8(rng.int(0...11)) }
+                if !shown.isEmpty {
+                    var i = 0
+                    while i < w * h {
+                        let run = rng.int(1...20)
+                        if rng.int(0...2) > 0 { for j in i..<min(w * h, i + run) { mapped[j] = shown[j] } }
+                        i += run
+                    }
+                }
+                let im = RGBImage(width: w, height: h, pixels: pixels)
+                let got = s.stabilize(im, mapped: IndexedImage(width: w, height: h, indices: mapped), palette: p) { count, body in
+                    (0..<count).forEach(body)
+                }.indices
+                let want = reference.step(im, mapped, p)
+                XCTAssertEqual(got, want, "\(w)x\(h) threshold \(threshold) frame \(frame)")
+                shown = got
+            }
+        }
+    }
+
+    func testWholeBlockActivityEqualsTheGeneralOne() {
+        var rng = PaletteRNG(32)
+        let w = 21, h = 17
+        for round in 0..<40 {
+            // Random, extreme (0/255) and nearly flat blocks.
+            let pixels: [UInt8] = (0..<(w * h * 3)).map { _ in
+                switch round % 3 {
+                case 0: rng.byte()
+                case 1: rng.int(0...1) == 0 ? 0 : 255
+                default: UInt8(100 + rng.int(0...3))
+                }
+            }
+            pixels.withUnsafeBufferPointer { buf in
+                let x0 = rng.int(0...(w - 8)), y0 = rng.int(0...(h - 8))
+                let fast = TemporalStabilizer.activity8x8(buf.baseAddress! + 3 * (y0 * w + x0), width: w)
+                XCTAssertEqual(fast, TemporalStabilizer.activity(buf.baseAddress!, width: w, x0, x0 + 8, y0, y0 + 8), "block at \(x0),\(y0)")
+            }
+        }
+    }
 }
