@@ -2,6 +2,8 @@
 SWIFT ?= swift
 SHELL := /bin/bash
 RELEASE_BIN = .build/release/gifsmith
+# This machine's vector instructions for release builds, when it has the AVX2 set (see the script).
+CPU_FLAGS := $(shell scripts/cpu-flags.sh)
 
 # The CPU==Vulkan tests run on Mesa's lavapipe (no GPU needed), once per SIMD width so that
 # different subgroup sizes are covered.
@@ -13,7 +15,7 @@ all: build
 
 build:
 	scripts/bootstrap.sh
-	$(SWIFT) build -c release --product gifsmith
+	$(SWIFT) build -c release --product gifsmith $(CPU_FLAGS)
 
 # Converts the bundled sample clip and probes it.
 demo: build

@@ -171,12 +171,16 @@ public enum ConvertKernel {
         // and vectorise it; the arithmetic is identical in every case. `ScalePlan` pads
         // horizontal tables to these lengths (3...7 → 8, above 8 → a multiple of 4) unless
         // the crop is too narrow, which leaves only the wide loop for the odd lengths.
+        // Multiples of four from eight up take the blocked loop (eight outputs at a time),
+        // except 16, where the plain loop's one 16-lane multiply-add per output measured as
+        // fast.
         switch taps {
         case 1: horizontalCopy(source, starts, contiguous, destination, count)
         case 2: horizontalLoop(source, starts, coefficients, 2, destination, count)
-        case 8: horizontalLoop(source, starts, coefficients, 8, destination, count)
-        case 12: horizontalLoop(source, starts, coefficients, 12, destination, count)
+        case 8: horizontalBlocked(source, starts, coefficients, 8, destination, count)
+        case 12: horizontalBlocked(source, starts, coefficients, 12, destination, count)
         case 16: horizontalLoop(source, starts, coefficients, 16, destination, count)
+        case let t where t > 16 && t & 3 == 0: horizontalBlocked(source, starts, coefficients, taps, destination, count)
         default: horizontalWide(source, starts, coefficients, taps, destination, count)
         }
     }
@@ -208,6 +212,91 @@ public enum ConvertKernel {
             }
             destination[x] = Int16(truncatingIfNeeded: min(max(sum >> 7, 0), 255 << 7))
         }
+    }
+
+    /// A multiple of four taps, at least eight; eight outputs at a time. The same sums as
+    /// `horizontalLoop`, grouped so they vectorise: per output the products are added
+    /// column-wise into four partial sums (`partialSums`), then the partial sums of eight
+    /// outputs are folded together pairwise (`foldPairs`) until one lane per output is left,
+    /// and the bias, shift and clamp run on all eight lanes. The sums are exact integers
+    /// (every partial sum holds a subset of the terms), so the grouping changes no value.
+    @inline(__always)
+    private static func horizontalBlocked(_ source: UnsafePointer<UInt8>, _ starts: UnsafePointer<Int32>, _ coefficients: UnsafePointer<Int16>, _ taps: Int, _ destination: UnsafeMutablePointer<Int16>, _ count: Int) {
+        var x = 0
+        while x + 8 <= count {
+            let c = coefficients + taps * x
+            let m0 = partialSums(source + Int(starts[x]), c, taps)
+            let m1 = partialSums(source + Int(starts[x + 1]), c + taps, taps)
+            let m2 = partialSums(source + Int(starts[x + 2]), c + 2 * taps, taps)
+            let m3 = partialSums(source + Int(starts[x + 3]), c + 3 * taps, taps)
+            let m4 = partialSums(source + Int(starts[x + 4]), c + 4 * taps, taps)
+            let m5 = partialSums(source + Int(starts[x + 5]), c + 5 * taps, taps)
+            let m6 = partialSums(source + Int(starts[x + 6]), c + 6 * taps, taps)
+            let m7 = partialSums(source + Int(starts[x + 7]), c + 7 * taps, taps)
+            let sums = SIMD8<Int32>(
+                lowHalf: foldPairs(foldPairs(m0, m1), foldPairs(m2, m3)),
+                highHalf: foldPairs(foldPairs(m4, m5), foldPairs(m6, m7)))
+            var out = SIMD8<Int16>()
+            for i in 0..<8 {
+                out[i] = Int16(truncatingIfNeeded: min(max((64 &+ sums[i]) >> 7, 0), 255 << 7))
+            }
+            UnsafeMutableRawPointer(destination + x).storeBytes(of: out, as: SIMD8<Int16>.self)
+            x += 8
+        }
+        if x < count {
+            horizontalLoop(source, starts + x, coefficients + taps * x, taps, destination + x, count - x)
+        }
+    }
+
+    /// One output's `taps` products (a multiple of four, at least eight) summed into four
+    /// lanes; the four lanes add up to `Σ v·c`.
+    @inline(__always)
+    private static func partialSums(_ s: UnsafePointer<UInt8>, _ c: UnsafePointer<Int16>, _ taps: Int) -> SIMD4<Int32> {
+        var p = products8(s, c)
+        var k = 8
+        while k + 8 <= taps {
+            p &+= products8(s + k, c + k)
+            k += 8
+        }
+        var m = p.lowHalf &+ p.highHalf
+        if k < taps {
+            m &+= products4(s + k, c + k)
+        }
+        return m
+    }
+
+    /// `v[k]·c[k]` for k in 0..<8. (Written as element-wise widenings and one vector multiply,
+    /// which the optimiser turns into widening loads and a multiply-add.)
+    @inline(__always)
+    private static func products8(_ s: UnsafePointer<UInt8>, _ c: UnsafePointer<Int16>) -> SIMD8<Int32> {
+        let bytes = UnsafeRawPointer(s).loadUnaligned(as: SIMD8<UInt8>.self)
+        let weights = UnsafeRawPointer(c).loadUnaligned(as: SIMD8<Int16>.self)
+        var v = SIMD8<Int32>(), w = SIMD8<Int32>()
+        for i in 0..<8 {
+            v[i] = Int32(bytes[i])
+            w[i] = Int32(weights[i])
+        }
+        return v &* w
+    }
+
+    /// `v[k]·c[k]` for k in 0..<4.
+    @inline(__always)
+    private static func products4(_ s: UnsafePointer<UInt8>, _ c: UnsafePointer<Int16>) -> SIMD4<Int32> {
+        let bytes = UnsafeRawPointer(s).loadUnaligned(as: SIMD4<UInt8>.self)
+        let weights = UnsafeRawPointer(c).loadUnaligned(as: SIMD4<Int16>.self)
+        var v = SIMD4<Int32>(), w = SIMD4<Int32>()
+        for i in 0..<4 {
+            v[i] = Int32(bytes[i])
+            w[i] = Int32(weights[i])
+        }
+        return v &* w
+    }
+
+    /// `[a0 + a1, a2 + a3, b0 + b1, b2 + b3]`.
+    @inline(__always)
+    private static func foldPairs(_ a: SIMD4<Int32>, _ b: SIMD4<Int32>) -> SIMD4<Int32> {
+        let t = SIMD8<Int32>(lowHalf: a, highHalf: b)
+        return t.evenHalf &+ t.oddHalf
     }
 
     /// Any length: runs of eight taps (a constant-length inner loop), then the rest.

@@ -195,10 +195,12 @@ public enum DitherKernel {
         }
 
         /// What a row carries from pixel to pixel: same-row error owed to the next pixel (c1)
-        /// and, for atkinson, to the one after (c2); and the row's last query and answer.
+        /// and, for atkinson, to the one after (c2); for sierra-2-4a the share owed to the pixel
+        /// below (p); and the row's last query and answer.
         struct Carry {
             var c1r: Int32 = 0, c1g: Int32 = 0, c1b: Int32 = 0
             var c2r: Int32 = 0, c2g: Int32 = 0, c2b: Int32 = 0
+            var pr: Int32 = 0, pg: Int32 = 0, pb: Int32 = 0
             var lastKey: Int32 = -1
             var last: UInt32 = 0
         }
@@ -228,10 +230,10 @@ public enum DitherKernel {
         /// (whole levels), writes its index, returns the error to pass on, limited per entry.
         @inline(__always)
         func visit(_ p: Int, _ ar: Int32, _ ag: Int32, _ ab: Int32, _ s: inout Carry) -> (Int32, Int32, Int32) {
-            let i = 3 * p
+            let i = 3 &* p
             let r = clamp(Int32(src[i]) &+ ar)
-            let g = clamp(Int32(src[i + 1]) &+ ag)
-            let b = clamp(Int32(src[i + 2]) &+ ab)
+            let g = clamp(Int32(src[i &+ 1]) &+ ag)
+            let b = clamp(Int32(src[i &+ 2]) &+ ab)
             let key = r << 16 | g << 8 | b
             if key != s.lastKey { s.last = lookup(r, g, b); s.lastKey = key }
             let index = Int(s.last >> 24)
@@ -280,14 +282,65 @@ public enum DitherKernel {
             }
         }
 
+        /// Sierra-2-4A, the default. As `diffuseOneRowDown` would do it, except that the row
+        /// below gets its shares by plain stores: its pixel x receives from pixels x and x+1 of
+        /// this row only, so its sum is complete, and stored once, when pixel x+1 is visited
+        /// (`Carry.p*` holds pixel x's share meanwhile). Nothing is read back and the row
+        /// buffers need no clearing; the integers are the same (DitherTests checks every
+        /// diffusion against a full-frame reference).
         func sierra24a() {
-            diffuseOneRowDown { nxt, a, e, s in
-                let (er, eg, eb) = e
-                s.c1r = share(er, 2, 2); s.c1g = share(eg, 2, 2); s.c1b = share(eb, 2, 2)
-                let qr = share(er, 1, 2), qg = share(eg, 1, 2), qb = share(eb, 1, 2)
-                nxt[a - 3] &+= qr; nxt[a - 2] &+= qg; nxt[a - 1] &+= qb
-                nxt[a] &+= qr; nxt[a + 1] &+= qg; nxt[a + 2] &+= qb
+            let stride = (width + 3) * 3
+            var buf = [Int32](repeating: 0, count: 3 * stride)
+            buf.withUnsafeMutableBufferPointer { buf in
+                // acc[0]: row y, acc[1]: row y+1, acc[2]: row y+2.
+                var acc = (buf.baseAddress!, buf.baseAddress! + stride, buf.baseAddress! + 2 * stride)
+                let w = width
+                var y = 0
+                while y < height {
+                    let a0 = acc.0, a1 = acc.1, a2 = acc.2
+                    let p0 = y &* w, p1 = p0 &+ w
+                    var s0 = Carry(), s1 = Carry()
+                    // As `rows`: row y+1 two pixels behind row y, whose visit of pixel x−1
+                    // stored row y+1's accumulator x−2; the row's last one is stored by `flush`.
+                    if y + 1 < height {
+                        for x in 0..<min(2, w) { sierraStep(x, p0 &+ x, a0, a1, &s0) }
+                        if w > 2 {
+                            for x in 2..<w {
+                                sierraStep(x, p0 &+ x, a0, a1, &s0)
+                                sierraStep(x &- 2, p1 &+ x &- 2, a1, a2, &s1)
+                            }
+                        }
+                        sierraFlush(a1, s0)
+                        for x in max(0, w - 2)..<w { sierraStep(x, p1 &+ x, a1, a2, &s1) }
+                        sierraFlush(a2, s1)
+                    } else {
+                        for x in 0..<w { sierraStep(x, p0 &+ x, a0, a1, &s0) }
+                        sierraFlush(a1, s0)
+                    }
+                    // Rows y+2, y+3 next: they read acc[2] and overwrite the two spent rows.
+                    acc = (a2, a0, a1)
+                    y += 2
+                }
             }
+        }
+
+        /// Pixel x (image pixel p) of a `sierra24a` row with accumulators `cur` over the row `nxt`.
+        @inline(__always)
+        func sierraStep(_ x: Int, _ p: Int, _ cur: UnsafeMutablePointer<Int32>, _ nxt: UnsafeMutablePointer<Int32>, _ s: inout Carry) {
+            let a = (x &+ 1) &* 3
+            let (er, eg, eb) = visit(p, cur[a] &+ s.c1r, cur[a &+ 1] &+ s.c1g, cur[a &+ 2] &+ s.c1b, &s)
+            s.c1r = share(er, 2, 2); s.c1g = share(eg, 2, 2); s.c1b = share(eb, 2, 2)
+            let qr = share(er, 1, 2), qg = share(eg, 1, 2), qb = share(eb, 1, 2)
+            // Pixel x−1 below (the left padding for x = 0) is complete.
+            nxt[a &- 3] = s.pr &+ qr; nxt[a &- 2] = s.pg &+ qg; nxt[a &- 1] = s.pb &+ qb
+            s.pr = qr; s.pg = qg; s.pb = qb
+        }
+
+        /// Stores the share owed to the last pixel of the row below.
+        @inline(__always)
+        func sierraFlush(_ nxt: UnsafeMutablePointer<Int32>, _ s: Carry) {
+            let a = width &* 3
+            nxt[a] = s.pr; nxt[a &+ 1] = s.pg; nxt[a &+ 2] = s.pb
         }
 
         func atkinson() {
