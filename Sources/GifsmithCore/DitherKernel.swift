@@ -301,7 +301,7 @@ public enum DitherKernel {
                     let p0 = y &* w, p1 = p0 &+ w
                     var s0 = Carry(), s1 = Carry()
                     // As `rows`: row y+1 two pixels behind row y, whose visit of pixel x−1
-                    // stored row y+1's accumulator x−2; the row's last one is stored by `flush`.
+                    // stored row y+1's accumulator x−2; `sierraFlush` stores the row's last one.
                     if y + 1 < height {
                         for x in 0..<min(2, w) { sierraStep(x, p0 &+ x, a0, a1, &s0) }
                         if w > 2 {

@@ -112,8 +112,7 @@ public final class TemporalStabilizer: @unchecked Sendable {
                                 let x0 = b * side
                                 let a = x0 + side <= w && y1 - y0 == side ? Self.activity8x8(s + 3 * (y0 * w + x0), width: w)
                                                                           : Self.activity(s, width: w, x0, min(w, x0 + side), y0, y1)
-                                tolerances[b] = Int32(Self.tolerance(activity: a,
-                                                                     threshold: maximum))
+                                tolerances[b] = Int32(Self.tolerance(activity: a, threshold: maximum))
                             }
                             // Every pixel evaluates both rules and then selects: held and re-mapped
                             // pixels mix at random, so branches on them would mispredict. Wrapping

@@ -382,4 +382,3 @@ public final class LZWEncoder {
         return total > byteLimit ? -1 : total
     }
 }
-
