@@ -132,7 +132,11 @@ public final class TemporalStabilizer: @unchecked Sendable {
                                         x &+= 8
                                         continue
                                     }
+                                    // x is a multiple of 8 (= side) here, so the group lies
+                                    // in one block: one tolerance (rule 2 off: −512, below
+                                    // every e(k) − e(m)).
                                     let end = min(w, x &+ 8)
+                                    let t = tolerances[x / side], tolerance = t >= 0 ? t : -512
                                     while x < end {
                                         let i = 3 &* x
                                         let sr = Int32(sp[i]), sg = Int32(sp[i &+ 1]), sb = Int32(sp[i &+ 2])
@@ -145,8 +149,7 @@ public final class TemporalStabilizer: @unchecked Sendable {
                                         let a = 3 &* kept, m = 3 &* chosen
                                         let ek = max(Self.magnitude(c[a] &- sr), Self.magnitude(c[a &+ 1] &- sg), Self.magnitude(c[a &+ 2] &- sb))
                                         let em = max(Self.magnitude(c[m] &- sr), Self.magnitude(c[m &+ 1] &- sg), Self.magnitude(c[m &+ 2] &- sb))
-                                        let tolerance = tolerances[x / side]
-                                        let hold = still || (tolerance >= 0 && ek <= em &+ tolerance)
+                                        let hold = still || ek <= em &+ tolerance
                                         let index = hold ? kp[x] : dp[x]
                                         dp[x] = index
                                         kp[x] = index

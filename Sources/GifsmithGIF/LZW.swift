@@ -271,7 +271,9 @@ public final class LZWEncoder {
     }
 
     /// The encoder proper; returns the bytes written at `out`, or -1 if they exceed
-    /// `byteLimit` (the table is left empty either way).
+    /// `byteLimit` (the table is left empty either way). Inlined into its two callers so the
+    /// lossless one loses the lossy branch and the registers it holds.
+    @inline(__always)
     private static func run(_ src: UnsafeBufferPointer<UInt8>, mcs: Int, table: Table,
                             out: UnsafeMutablePointer<UInt8>, byteLimit: Int,
                             lossyOffsets: UnsafePointer<Int32>?, lossyCandidates: UnsafePointer<UInt8>?) -> Int {
