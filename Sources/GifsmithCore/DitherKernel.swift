@@ -302,6 +302,8 @@ public enum DitherKernel {
                     var s0 = Carry(), s1 = Carry()
                     // As `rows`: row y+1 two pixels behind row y, whose visit of pixel x−1
                     // stored row y+1's accumulator x−2; `sierraFlush` stores the row's last one.
+                    // (Written out rather than through `rows` with an end-of-row closure: that
+                    // form measured 15–35% slower in this loop.)
                     if y + 1 < height {
                         for x in 0..<min(2, w) { sierraStep(x, p0 &+ x, a0, a1, &s0) }
                         if w > 2 {

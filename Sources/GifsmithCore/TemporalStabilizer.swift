@@ -105,14 +105,17 @@ public final class TemporalStabilizer: @unchecked Sendable {
                         let c = pal.baseAddress!
                         try bands(count) { band in
                             let y0 = band * side, y1 = min(h, y0 + side)
-                            // Rule 2's tolerance per block of this band row (-1: rule 2 off).
+                            // Rule 2's tolerance per block of this band row; rule 2 off (`tolerance`
+                            // −1) is stored as −512, below every e(k) − e(m), so the test needs
+                            // no second condition.
                             let tolerances = UnsafeMutablePointer<Int32>.allocate(capacity: blocksPerRow)
                             defer { tolerances.deallocate() }
                             for b in 0..<blocksPerRow {
                                 let x0 = b * side
                                 let a = x0 + side <= w && y1 - y0 == side ? Self.activity8x8(s + 3 * (y0 * w + x0), width: w)
                                                                           : Self.activity(s, width: w, x0, min(w, x0 + side), y0, y1)
-                                tolerances[b] = Int32(Self.tolerance(activity: a, threshold: maximum))
+                                let t = Self.tolerance(activity: a, threshold: maximum)
+                                tolerances[b] = t >= 0 ? Int32(t) : -512
                             }
                             // Every pixel evaluates both rules and then selects: held and re-mapped
                             // pixels mix at random, so branches on them would mispredict. Wrapping
@@ -133,10 +136,9 @@ public final class TemporalStabilizer: @unchecked Sendable {
                                         continue
                                     }
                                     // x is a multiple of 8 (= side) here, so the group lies
-                                    // in one block: one tolerance (rule 2 off: −512, below
-                                    // every e(k) − e(m)).
+                                    // in one block: one tolerance.
                                     let end = min(w, x &+ 8)
-                                    let t = tolerances[x / side], tolerance = t >= 0 ? t : -512
+                                    let tolerance = tolerances[x / side]
                                     while x < end {
                                         let i = 3 &* x
                                         let sr = Int32(sp[i]), sg = Int32(sp[i &+ 1]), sb = Int32(sp[i &+ 2])
