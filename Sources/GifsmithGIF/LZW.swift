@@ -157,17 +157,27 @@ public final class LZWEncoder {
     /// slotOf[code] = the slot that code was stored in, for clearing: only the entries a call set
     /// are cleared again, which is far cheaper than wiping the table on every clear code.
     private let slotOf: UnsafeMutablePointer<Int32>
+    /// The run strings (see `Runs`): per index, how long its longest run string is, and the
+    /// codes of those strings, 4096 per index (written before read; only the rows of indices that
+    /// repeat are ever touched).
+    private let runLongest: UnsafeMutablePointer<Int32>
+    private let runCodes: UnsafeMutablePointer<UInt16>
 
     public init() {
         table = .allocate(capacity: 1 << Self.tableBits)
         table.initialize(repeating: 0, count: 1 << Self.tableBits)
         slotOf = .allocate(capacity: 4096)
         slotOf.initialize(repeating: 0, count: 4096)
+        runLongest = .allocate(capacity: 256)
+        runLongest.initialize(repeating: 1, count: 256)
+        runCodes = .allocate(capacity: 256 * 4096)
     }
 
     deinit {
         table.deallocate()
         slotOf.deallocate()
+        runLongest.deallocate()
+        runCodes.deallocate()
     }
 
     /// Appends the sub-blocked encoding of `indices` to `out` (no minimum-code-size byte).
@@ -212,12 +222,12 @@ public final class LZWEncoder {
         let written = out.withUnsafeMutableBufferPointer { buf -> Int in
             guard let lossy else {
                 return Self.run(indices, mcs: mcs, table: table, out: buf.baseAddress! + base, byteLimit: byteLimit,
-                                lossyOffsets: nil, lossyCandidates: nil)
+                                runs: Runs(longest: runLongest, codes: runCodes), lossyOffsets: nil, lossyCandidates: nil)
             }
             return lossy.offsets.withUnsafeBufferPointer { offsets in
                 lossy.candidates.withUnsafeBufferPointer { candidates in
                     Self.run(indices, mcs: mcs, table: table, out: buf.baseAddress! + base, byteLimit: byteLimit,
-                             lossyOffsets: offsets.baseAddress, lossyCandidates: candidates.baseAddress)
+                             runs: nil, lossyOffsets: offsets.baseAddress, lossyCandidates: candidates.baseAddress)
                 }
             }
         }
@@ -270,12 +280,56 @@ public final class LZWEncoder {
         }
     }
 
+    /// Runs of one index, most of a frame-optimised GIF's pixels (transparent stretches, flat
+    /// areas, held pixels): on a smooth 1080p sky 95% of the encoded pixels lie in runs of eight
+    /// or more, 260 long on average. The strings in the table that repeat one index t are
+    /// exactly t¹ … tᴸ for some L: tʲ⁺¹ is added only while tʲ is the current string, so in
+    /// order, and a clear code removes them all. Knowing L and the code of each tʲ, a run of m
+    /// more t's after the current string tʲ needs no lookup: if j + m ≤ L the string becomes
+    /// tʲ⁺ᵐ; otherwise it becomes tᴸ, the next t misses (tᴸ is sent, tᴸ⁺¹ added), and the rest
+    /// of the run goes on from t¹. Those are the steps the pixel-by-pixel loop takes, so the
+    /// codes are the same; a run costs a scan for its end and one step per code sent.
+    private struct Runs {
+        /// Per index t: L.
+        let longest: UnsafeMutablePointer<Int32>
+        /// `codes[t << 12 | j]`: the code of tʲ for 2 ≤ j ≤ L (j < 4096: there are fewer codes).
+        let codes: UnsafeMutablePointer<UInt16>
+
+        @inline(__always)
+        func code(_ t: Int, _ j: Int) -> Int { j == 1 ? t : Int(codes[t << 12 | j]) }
+
+        @inline(__always)
+        func add(_ t: Int, length j: Int, code: Int) {
+            codes[t << 12 | j] = UInt16(truncatingIfNeeded: code)
+            longest[t] = Int32(truncatingIfNeeded: j)
+        }
+
+        /// After a clear code: only the single indices are left.
+        func reset() { longest.update(repeating: 1, count: 256) }
+
+        /// The first position past the run of `src[i]` that starts at `i`; eight bytes at a time.
+        @inline(__always)
+        static func end(_ src: UnsafePointer<UInt8>, from i: Int, _ n: Int) -> Int {
+            let t = src[i]
+            let pattern = UInt64(t) &* 0x0101_0101_0101_0101
+            var j = i &+ 1
+            while j &+ 8 <= n {
+                let diff = UInt64(littleEndian: UnsafeRawPointer(src + j).loadUnaligned(as: UInt64.self)) ^ pattern
+                if diff != 0 { return j &+ diff.trailingZeroBitCount >> 3 }
+                j &+= 8
+            }
+            while j < n && src[j] == t { j &+= 1 }
+            return j
+        }
+    }
+
     /// The encoder proper; returns the bytes written at `out`, or -1 if they exceed
     /// `byteLimit` (the table is left empty either way). Inlined into its two callers so the
-    /// lossless one loses the lossy branch and the registers it holds.
+    /// lossless one loses the lossy branch and the registers it holds. `runs` (lossless only:
+    /// lossy LZW may continue a run string with a different index) takes runs in one step.
     @inline(__always)
     private static func run(_ src: UnsafeBufferPointer<UInt8>, mcs: Int, table: Table,
-                            out: UnsafeMutablePointer<UInt8>, byteLimit: Int,
+                            out: UnsafeMutablePointer<UInt8>, byteLimit: Int, runs: Runs?,
                             lossyOffsets: UnsafePointer<Int32>?, lossyCandidates: UnsafePointer<UInt8>?) -> Int {
         let clear = 1 << mcs
         let eoi = clear + 1
@@ -311,20 +365,75 @@ public final class LZWEncoder {
                 pending -= 8
             }
         }
+        /// Sends the current string `prefix`, whose extension `key` is not in the table, and
+        /// adds `key` (at the empty slot `slot`) or, with the table full, sends a clear code.
+        /// False when the bytes so far already exceed the limit.
+        @inline(__always) func miss(_ prefix: Int, _ key: Int, slot: Int) -> Bool {
+            put(prefix)
+            // Bytes so far plus the terminator still to come are a lower bound on the total.
+            if o >= byteLimit { return false }
+            // The decoder learns each code one step later than we do, so widen when the
+            // code count before this addition reaches the width limit (as giflib does).
+            if next >= (1 << codeSize) && codeSize < 12 { codeSize += 1 }
+            if next < 4096 {
+                table.insert(key, code: next, at: slot)
+                next += 1
+            } else {
+                put(clear)
+                table.remove(codes: firstFree, 4096)
+                runs?.reset()
+                next = firstFree
+                codeSize = mcs + 1
+            }
+            return true
+        }
 
         put(clear)
         let n = src.count
         if n > 0 {
+            runs?.reset()
             var prefix = Int(src[0])
+            // The current string is `runLength` copies of `runIndex` (0: it is not such a run).
+            var runIndex = prefix
+            var runLength = 1
             var i = 1
             while i < n {
                 let k = Int(src[i])
+                if let runs, runLength > 0, k == runIndex {
+                    let end = Runs.end(src.baseAddress!, from: i, n)
+                    var left = end - i
+                    i = end
+                    while true {
+                        let longest = Int(runs.longest[k])
+                        if runLength + left <= longest {
+                            runLength += left
+                            prefix = runs.code(k, runLength)
+                            break
+                        }
+                        // kᴸ, then one more k that the table does not have: kᴸ⁺¹ is added.
+                        left -= longest - runLength + 1
+                        let key = runs.code(k, longest) << 8 | k
+                        let added = next, slot = ~table.find(key)
+                        assert(slot >= 0, "a run string longer than the longest recorded is in the table")
+                        guard miss(key >> 8, key, slot: slot) else {
+                            table.remove(codes: firstFree, next)
+                            return -1
+                        }
+                        if next > added { runs.add(k, length: longest + 1, code: added) }
+                        prefix = k
+                        runLength = 1
+                        if left == 0 { break }
+                    }
+                    continue
+                }
                 i += 1
                 // Keys are `prefix << 8 | index` whatever the minimum code size: indices fit 8 bits.
                 let key = prefix << 8 | k
                 let c = table.find(key)
                 if c > 0 {
+                    // Not a run of k: that case is taken above (with `runs`).
                     prefix = c
+                    runLength = 0
                     continue
                 }
                 // Lossy: continue instead with the nearest acceptable index the table can
@@ -341,28 +450,17 @@ public final class LZWEncoder {
                     }
                     if found > 0 {
                         prefix = found
+                        runLength = 0
                         continue
                     }
                 }
-                put(prefix)
-                // Bytes so far plus the terminator still to come are a lower bound on the total.
-                if o >= byteLimit {
+                guard miss(prefix, key, slot: ~c) else {
                     table.remove(codes: firstFree, next)
                     return -1
                 }
-                // The decoder learns each code one step later than we do, so widen when the
-                // code count before this addition reaches the width limit (as giflib does).
-                if next >= (1 << codeSize) && codeSize < 12 { codeSize += 1 }
-                if next < 4096 {
-                    table.insert(key, code: next, at: ~c)
-                    next += 1
-                } else {
-                    put(clear)
-                    table.remove(codes: firstFree, 4096)
-                    next = firstFree
-                    codeSize = mcs + 1
-                }
                 prefix = k
+                runIndex = k
+                runLength = 1
             }
             put(prefix)
             if next >= (1 << codeSize) && codeSize < 12 { codeSize += 1 }
