@@ -431,7 +431,7 @@ public final class LZWEncoder {
                 let key = prefix << 8 | k
                 let c = table.find(key)
                 if c > 0 {
-                    // Not a run of k: that case is taken above (with `runs`).
+                    // Not a run of k: with `runs` that case is taken above; without, runLength is unused.
                     prefix = c
                     runLength = 0
                     continue
