@@ -35,7 +35,10 @@ struct Job {
     /// are gone by then, so the frames reuse their memory.
     private var pipelinedBatchSize: Int {
         // Per frame in flight: its RGB image twice (converted, kept for the stabilizer), its
-        // indices and its LZW output, about 8 bytes a pixel.
+        // indices and its LZW output, about 8 bytes a pixel. When pass 2 decodes again, each
+        // frame also holds its decoded picture, but `Transcoder` decodes again only for outputs
+        // of at least half the source's pixels: at most 3 bytes more per output pixel (4:2:0),
+        // and such frames are large enough that batches stay at a few frames.
         let frameBytes = max(1, outputSize.width * outputSize.height * 8)
         return max(1, workers, min(32, Self.pipelinedBatchBytes / frameBytes))
     }

@@ -233,14 +233,20 @@ public enum DitherKernel {
         /// (whole levels), writes its index, returns the error to pass on, limited per entry.
         @inline(__always)
         func visit(_ p: Int, _ ar: Int32, _ ag: Int32, _ ab: Int32, _ s: inout Carry) -> (Int32, Int32, Int32) {
+            let (r, g, b, key) = query(p, ar, ag, ab)
+            if key != s.lastKey { s.last = lookup(r, g, b); s.lastKey = key }
+            dst[p] = UInt8(truncatingIfNeeded: s.last >> 24)
+            return limitedError(r, g, b, s.last)
+        }
+
+        /// Pixel p's colour plus its accumulated error, clamped, and the query key it makes.
+        @inline(__always)
+        func query(_ p: Int, _ ar: Int32, _ ag: Int32, _ ab: Int32) -> (Int32, Int32, Int32, Int32) {
             let i = 3 &* p
             let r = clamp(Int32(src[i]) &+ ar)
             let g = clamp(Int32(src[i &+ 1]) &+ ag)
             let b = clamp(Int32(src[i &+ 2]) &+ ab)
-            let key = r << 16 | g << 8 | b
-            if key != s.lastKey { s.last = lookup(r, g, b); s.lastKey = key }
-            dst[p] = UInt8(truncatingIfNeeded: s.last >> 24)
-            return limitedError(r, g, b, s.last)
+            return (r, g, b, r << 16 | g << 8 | b)
         }
 
         /// The error of showing candidate word `answer` for the clamped colour (r, g, b), limited
@@ -342,11 +348,7 @@ public enum DitherKernel {
         @inline(__always)
         func sierraStep(_ x: Int, _ p: Int, _ cur: UnsafeMutablePointer<Int32>, _ nxt: UnsafeMutablePointer<Int32>, _ s: inout Carry) {
             let a = (x &+ 1) &* 3
-            let i = 3 &* p
-            let r = clamp(Int32(src[i]) &+ cur[a] &+ s.c1r)
-            let g = clamp(Int32(src[i &+ 1]) &+ cur[a &+ 1] &+ s.c1g)
-            let b = clamp(Int32(src[i &+ 2]) &+ cur[a &+ 2] &+ s.c1b)
-            let key = r << 16 | g << 8 | b
+            let (r, g, b, key) = query(p, cur[a] &+ s.c1r, cur[a &+ 1] &+ s.c1g, cur[a &+ 2] &+ s.c1b)
             if key != s.lastKey {
                 s.last = lookup(r, g, b)
                 s.lastKey = key
