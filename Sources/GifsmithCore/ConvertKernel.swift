@@ -33,7 +33,7 @@ public enum ConvertKernel {
         precondition(frame.layout == plan.layout, "frame layout differs from the plan's")
         for p in 0..<3 {
             precondition(frame.strides[p] >= frame.planeWidth(p), "plane stride shorter than its width")
-            precondition(frame.planes[p].count >= frame.strides[p] * (frame.planeHeight(p) - 1) + frame.planeWidth(p), "plane too small for its geometry")
+            precondition(frame.planeByteCount(p) >= frame.strides[p] * (frame.planeHeight(p) - 1) + frame.planeWidth(p), "plane too small for its geometry")
         }
         let width = plan.outputSize.width
         let height = plan.outputSize.height
@@ -45,11 +45,9 @@ public enum ConvertKernel {
         defer { scratch.deallocate() }
 
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        frame.planes[0].withUnsafeBufferPointer { p0 in
-        frame.planes[1].withUnsafeBufferPointer { p1 in
-        frame.planes[2].withUnsafeBufferPointer { p2 in
+        frame.withPlanes { planes in
         pixels.withUnsafeMutableBufferPointer { outBuffer in
-            let sources = [p0.baseAddress!, p1.baseAddress!, p2.baseAddress!]
+            let sources = planes.map { $0.baseAddress! }
             for y in 0..<height {
                 for p in 0..<3 {
                     let plane = scratch.planes[p]
@@ -80,8 +78,6 @@ public enum ConvertKernel {
                     packRGB(scratch.rowsOut[0], scratch.rowsOut[1], scratch.rowsOut[2], out, width)
                 }
             }
-        }
-        }
         }
         }
         return RGBImage(width: width, height: height, pixels: pixels)

@@ -7,7 +7,32 @@ public enum PlaneLayout: Sendable, Equatable {
     case rgb
 }
 
+/// Plane memory that a `PlanarFrame` reads in place instead of owning it as arrays: a
+/// decoder's reference-counted picture. Copying a 1080p picture out of the decoder costs a
+/// 3 MB copy and, worse, fresh pages for it (zeroed by the kernel) for every frame in flight;
+/// a borrowed picture goes back to the decoder's pool when the last frame using it is gone.
+public final class BorrowedPlanes: @unchecked Sendable {
+    /// Three plane starts. The memory is read-only and lives until `release` runs.
+    public let bases: [UnsafePointer<UInt8>]
+    /// Readable bytes from each start: at least `stride * (planeHeight - 1) + planeWidth`.
+    public let counts: [Int]
+    private let release: () -> Void
+
+    public init(bases: [UnsafePointer<UInt8>], counts: [Int], release: @escaping () -> Void) {
+        precondition(bases.count == 3 && counts.count == 3, "borrowed planes come in threes")
+        self.bases = bases
+        self.counts = counts
+        self.release = release
+    }
+
+    deinit { release() }
+}
+
 /// One decoded source frame: three 8-bit planes, upright (rotation already applied).
+///
+/// The planes are either arrays or `BorrowedPlanes`; kernels read them through `withPlanes`,
+/// which serves both without a copy. `planes` copies borrowed memory into arrays, so it suits
+/// tests and rare paths, not per-frame work.
 ///
 /// Timestamps are microseconds from the start of the stream; they are not pixel values,
 /// so they carry no CPU==GPU obligations.
@@ -15,8 +40,9 @@ public struct PlanarFrame: Sendable {
     public var width: Int
     public var height: Int
     public var layout: PlaneLayout
-    /// Exactly three planes, each `strides[i] * planeHeight(i)` bytes (or more).
-    public var planes: [[UInt8]]
+    private var arrays: [[UInt8]]
+    /// Set when the planes are read in place (see `BorrowedPlanes`); then `arrays` is empty.
+    public private(set) var borrowed: BorrowedPlanes?
     public var strides: [Int]
     /// Presentation time in microseconds.
     public var pts: Int64
@@ -28,10 +54,63 @@ public struct PlanarFrame: Sendable {
         self.width = width
         self.height = height
         self.layout = layout
-        self.planes = planes
+        self.arrays = planes
         self.strides = strides
         self.pts = pts
         self.duration = duration
+    }
+
+    /// A frame that reads `planes` in place; `strides` are the rows' distances in that memory.
+    public init(width: Int, height: Int, layout: PlaneLayout, borrowing planes: BorrowedPlanes, strides: [Int], pts: Int64, duration: Int64 = 0) {
+        precondition(strides.count == 3, "a PlanarFrame has three planes")
+        self.width = width
+        self.height = height
+        self.layout = layout
+        self.arrays = []
+        self.borrowed = planes
+        self.strides = strides
+        self.pts = pts
+        self.duration = duration
+    }
+
+    /// Exactly three planes, each `strides[i] * (planeHeight(i) - 1) + planeWidth(i)` bytes or more.
+    /// Borrowed planes are copied out (see the type's comment); setting makes the frame own arrays.
+    public var planes: [[UInt8]] {
+        get {
+            guard let borrowed else { return arrays }
+            return (0..<3).map { [UInt8](UnsafeBufferPointer(start: borrowed.bases[$0], count: borrowed.counts[$0])) }
+        }
+        set {
+            precondition(newValue.count == 3, "a PlanarFrame has three planes")
+            arrays = newValue
+            borrowed = nil
+        }
+        // In place for owned arrays (a get-then-set would copy the plane being changed).
+        _modify {
+            if borrowed != nil {
+                arrays = planes
+                borrowed = nil
+            }
+            yield &arrays
+            precondition(arrays.count == 3, "a PlanarFrame has three planes")
+        }
+    }
+
+    /// Readable bytes of plane `i`.
+    public func planeByteCount(_ i: Int) -> Int { borrowed?.counts[i] ?? arrays[i].count }
+
+    /// The three planes' memory, valid only inside `body`, without copying borrowed planes.
+    public func withPlanes<R>(_ body: ([UnsafeBufferPointer<UInt8>]) throws -> R) rethrows -> R {
+        if let borrowed {
+            return try withExtendedLifetime(borrowed) {
+                try body((0..<3).map { UnsafeBufferPointer(start: borrowed.bases[$0], count: borrowed.counts[$0]) })
+            }
+        }
+        return try arrays[0].withUnsafeBufferPointer { p0 in
+            try arrays[1].withUnsafeBufferPointer { p1 in
+                try arrays[2].withUnsafeBufferPointer { p2 in try body([p0, p1, p2]) }
+            }
+        }
     }
 
     public var chromaShift: (x: Int, y: Int) {

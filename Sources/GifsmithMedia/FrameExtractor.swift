@@ -103,7 +103,9 @@ final class FrameExtractor {
     }
 
     /// The frame's pixels as three planes (not yet rotated), with `pts`/`duration` left 0.
-    func extract(_ frame: UnsafeMutablePointer<AVFrame>, fallback: ColorFallback, name: String) throws -> PlanarFrame {
+    /// With `borrow`, 8-bit planar YUV is read in place (a new reference to the decoder's picture,
+    /// rows `linesize` apart) instead of copied into tight planes.
+    func extract(_ frame: UnsafeMutablePointer<AVFrame>, fallback: ColorFallback, name: String, borrow: Bool = false) throws -> PlanarFrame {
         let format = AVPixelFormat(rawValue: frame.pointee.format)
         let w = Int(frame.pointee.width)
         let h = Int(frame.pointee.height)
@@ -113,16 +115,18 @@ final class FrameExtractor {
         case let .yuv(y, u, v, sx, sy):
             let cw = (w + (1 << sx) - 1) >> sx
             let ch = (h + (1 << sy) - 1) >> sy
+            let matrix = ColorTags.matrix(frame.pointee.colorspace) ?? fallback.matrix
+            let range = ColorTags.range(frame.pointee.color_range, pixelFormat: format) ?? fallback.range
+            let layout = PlaneLayout.yuv(chromaShiftX: sx, chromaShiftY: sy, matrix: matrix, range: range, siting: ColorTags.siting)
+            if borrow, let planes = Self.borrowPlanes(frame, [y, u, v], widths: [w, cw, cw], heights: [h, ch, ch]) {
+                return PlanarFrame(width: w, height: h, layout: layout, borrowing: planes.planes, strides: planes.strides, pts: 0)
+            }
             let planes = [
                 Self.readPlane(y, frame, width: w, height: h),
                 Self.readPlane(u, frame, width: cw, height: ch),
                 Self.readPlane(v, frame, width: cw, height: ch),
             ]
-            let matrix = ColorTags.matrix(frame.pointee.colorspace) ?? fallback.matrix
-            let range = ColorTags.range(frame.pointee.color_range, pixelFormat: format) ?? fallback.range
-            return PlanarFrame(width: w, height: h,
-                               layout: .yuv(chromaShiftX: sx, chromaShiftY: sy, matrix: matrix, range: range, siting: ColorTags.siting),
-                               planes: planes, strides: [w, cw, cw], pts: 0)
+            return PlanarFrame(width: w, height: h, layout: layout, planes: planes, strides: [w, cw, cw], pts: 0)
 
         case let .rgb(r, g, b, alpha):
             return Self.rgbFrame(frame, r: r, g: g, b: b, alpha: alpha, width: w, height: h)
@@ -149,6 +153,29 @@ final class FrameExtractor {
     }
 
     // MARK: - Direct reads
+
+    /// A new reference to `frame`'s picture as borrowed planes, when the three components are
+    /// whole bytes in planes of their own, rows top-down, and the picture is reference-counted
+    /// (the decoder's pool takes it back once the frame is released). Nil otherwise: copy.
+    static func borrowPlanes(_ frame: UnsafeMutablePointer<AVFrame>, _ comps: [PixelComponent], widths: [Int], heights: [Int])
+        -> (planes: BorrowedPlanes, strides: [Int])? {
+        guard frame.pointee.buf.0 != nil, Set(comps.map(\.plane)).count == 3,
+              comps.allSatisfy({ $0.depth == 8 && $0.step == 1 && $0.offset == 0 && $0.shift == 0 }) else { return nil }
+        var strides: [Int] = []
+        for (i, c) in comps.enumerated() {
+            let lineSize = Int(gs_frame_linesize(frame, Int32(c.plane)))
+            guard lineSize >= widths[i], gs_frame_data(frame, Int32(c.plane)) != nil else { return nil }
+            strides.append(lineSize)
+        }
+        guard let reference = av_frame_clone(frame) else { return nil }
+        let bases = comps.map { UnsafePointer(gs_frame_data(reference, Int32($0.plane))!) }
+        let counts = (0..<3).map { strides[$0] * (heights[$0] - 1) + widths[$0] }
+        let planes = BorrowedPlanes(bases: bases, counts: counts) {
+            var owned: UnsafeMutablePointer<AVFrame>? = reference
+            av_frame_free(&owned)
+        }
+        return (planes, strides)
+    }
 
     /// Copies one component into a tight `width`×`height` plane, reducing to 8 bits.
     static func readPlane(_ c: PixelComponent, _ frame: UnsafeMutablePointer<AVFrame>, width: Int, height: Int) -> [UInt8] {

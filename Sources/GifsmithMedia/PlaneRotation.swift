@@ -57,9 +57,11 @@ enum PlaneRotation {
     /// most half a luma sample from where the samples really sit.
     static func rotate(_ frame: PlanarFrame, clockwise degrees: Int) -> PlanarFrame {
         guard degrees == 90 || degrees == 180 || degrees == 270 else { return frame }
+        precondition((0..<3).allSatisfy { frame.strides[$0] == frame.planeWidth($0) }, "rotation takes tight planes")
+        let source = frame.planes
         var planes: [[UInt8]] = []
         for i in 0..<3 {
-            planes.append(rotate(frame.planes[i], width: frame.planeWidth(i), height: frame.planeHeight(i), clockwise: degrees))
+            planes.append(rotate(source[i], width: frame.planeWidth(i), height: frame.planeHeight(i), clockwise: degrees))
         }
         let swap = degrees != 180
         let w = swap ? frame.height : frame.width

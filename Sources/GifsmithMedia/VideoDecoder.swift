@@ -397,7 +397,8 @@ public final class VideoDecoder: @unchecked Sendable {
     // MARK: - Output
 
     private func emitHeld(duration: Int64) throws -> PlanarFrame {
-        var frame = try extractor.extract(held!, fallback: fallback, name: input.name)
+        // Rotation moves pixels into new tight planes anyway: borrow only upright pictures.
+        var frame = try extractor.extract(held!, fallback: fallback, name: input.name, borrow: rotation == 0)
         frame.pts = heldPts
         frame.duration = duration
         if rotation != 0 { frame = PlaneRotation.rotate(frame, clockwise: rotation) }

@@ -21,23 +21,25 @@ public struct Canvas: Sendable, Equatable {
     public init(_ f: PlanarFrame) {
         self.init(width: f.width, height: f.height)
         let w = f.width, h = f.height
+        // Once: `planes` copies a decoder's borrowed picture on every read.
+        let planes = f.planes
         switch f.layout {
         case .rgb:
             for y in 0..<h {
                 for x in 0..<w {
                     let o = (y * w + x) * 3
-                    rgb[o] = f.planes[0][y * f.strides[0] + x]
-                    rgb[o + 1] = f.planes[1][y * f.strides[1] + x]
-                    rgb[o + 2] = f.planes[2][y * f.strides[2] + x]
+                    rgb[o] = planes[0][y * f.strides[0] + x]
+                    rgb[o + 1] = planes[1][y * f.strides[1] + x]
+                    rgb[o + 2] = planes[2][y * f.strides[2] + x]
                 }
             }
         case let .yuv(sx, sy, _, range, _):
             let full = range == .full
             for y in 0..<h {
                 for x in 0..<w {
-                    var Y = Int(f.planes[0][y * f.strides[0] + x])
-                    let cb = Int(f.planes[1][(y >> sy) * f.strides[1] + (x >> sx)]) - 128
-                    let cr = Int(f.planes[2][(y >> sy) * f.strides[2] + (x >> sx)]) - 128
+                    var Y = Int(planes[0][y * f.strides[0] + x])
+                    let cb = Int(planes[1][(y >> sy) * f.strides[1] + (x >> sx)]) - 128
+                    let cr = Int(planes[2][(y >> sy) * f.strides[2] + (x >> sx)]) - 128
                     // Limited range: scale Y by 255/219 and chroma by 255/224 (×65536).
                     var cbS = cb, crS = cr
                     if !full {

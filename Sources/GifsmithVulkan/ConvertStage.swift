@@ -41,7 +41,7 @@ extension VulkanBackend {
         }
         for p in 0..<3 {
             guard frame.strides[p] >= frame.planeWidth(p),
-                  frame.planes[p].count >= frame.strides[p] * (frame.planeHeight(p) - 1) + frame.planeWidth(p) else {
+                  frame.planeByteCount(p) >= frame.strides[p] * (frame.planeHeight(p) - 1) + frame.planeWidth(p) else {
                 throw CoreError.invalidGeometry("plane \(p) of a \(frame.width)x\(frame.height) frame is smaller than its stride and height say")
             }
         }
@@ -63,11 +63,11 @@ extension VulkanBackend {
 
             for (f, frame) in frames.enumerated() {
                 let bytes = source.bytes + f * layout.sourceStride
-                for p in 0..<3 {
-                    // A plane may end before its last row's full stride: copy what there is.
-                    let r = layout.ranges[p].clamped(to: 0..<frame.planes[p].count)
-                    frame.planes[p].withUnsafeBytes { plane in
-                        (bytes + layout.rowsAt[p]).copyMemory(from: plane.baseAddress! + r.lowerBound, byteCount: r.count)
+                frame.withPlanes { planes in
+                    for p in 0..<3 {
+                        // A plane may end before its last row's full stride: copy what there is.
+                        let r = layout.ranges[p].clamped(to: 0..<planes[p].count)
+                        (bytes + layout.rowsAt[p]).copyMemory(from: planes[p].baseAddress! + r.lowerBound, byteCount: r.count)
                     }
                 }
             }

@@ -49,8 +49,41 @@ final class ProbeTests: XCTestCase {
         XCTAssertEqual(m, .bt601)
         XCTAssertEqual(r, .limited)
         XCTAssertEqual(s, .center)
-        XCTAssertEqual(frames[0].strides, [64, 32, 32])
+        XCTAssertEqual((0..<3).map(frames[0].planeWidth), [64, 32, 32])
         try assertPlanesEqualFFmpeg(p, frames, pixFmt: "yuv420p")
+    }
+
+    /// 8-bit planar pictures are read in place (`BorrowedPlanes`), rows at the decoder's line
+    /// size: they must stay valid after the decoder is gone, and convert exactly as tight copies.
+    func testDecodedPicturesAreBorrowedAndOutliveTheDecoder() throws {
+        let p = try fx.make("borrow.mp4", ["-f", "lavfi", "-i", "testsrc2=s=70x40:r=25:d=0.4", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        var frames: [PlanarFrame] = []
+        do {
+            let d = try VideoDecoder(path: p, threads: 0)
+            while let f = try d.nextFrame() { frames.append(f) }
+        }
+        XCTAssertEqual(frames.count, 10)
+        XCTAssertTrue(frames.allSatisfy { $0.borrowed != nil }, "H.264 yuv420p pictures are borrowed")
+        XCTAssertTrue((0..<3).allSatisfy { frames[0].strides[$0] >= frames[0].planeWidth($0) })
+        XCTAssertGreaterThan(frames[0].strides[0], 70, "FFmpeg pads a 70-wide luma row, so the test covers padded rows")
+        try assertPlanesEqualFFmpeg(p, frames, pixFmt: "yuv420p")
+
+        let plan = try ScalePlan(sourceWidth: 70, sourceHeight: 40, layout: frames[0].layout, crop: PixelRect(x: 3, y: 1, width: 61, height: 37),
+                                 outputSize: PixelSize(width: 33, height: 19), filter: .bicubic)
+        for f in frames {
+            let tight = tightPlanes(f)
+            let copy = PlanarFrame(width: f.width, height: f.height, layout: f.layout, planes: tight,
+                                   strides: (0..<3).map(f.planeWidth), pts: f.pts)
+            XCTAssertNil(copy.borrowed)
+            XCTAssertEqual(ConvertKernel.convert(f, plan: plan), ConvertKernel.convert(copy, plan: plan))
+        }
+        // Setting a plane makes the frame own arrays, copied from the borrowed memory.
+        var owned = frames[1]
+        owned.planes[0][0] ^= 0xFF
+        XCTAssertNil(owned.borrowed)
+        XCTAssertNotNil(frames[1].borrowed)
+        XCTAssertEqual(owned.planes[0][0], frames[1].planes[0][0] ^ 0xFF)
+        XCTAssertEqual(Array(owned.planes[0][1...]), Array(frames[1].planes[0][1...]))
     }
 
     func testMKVAndWebM() throws {
@@ -130,7 +163,7 @@ final class ProbeTests: XCTestCase {
             let (frames, _) = try decodeAll(p)
             guard case let .yuv(sx, sy, _, _, _) = frames[0].layout else { return XCTFail("expected YUV") }
             XCTAssertEqual([sx, sy], shifts, fmt)
-            XCTAssertEqual(frames[0].strides, [64, 64 >> shifts[0], 64 >> shifts[0]])
+            XCTAssertEqual((0..<3).map(frames[0].planeWidth), [64, 64 >> shifts[0], 64 >> shifts[0]])
             try assertPlanesEqualFFmpeg(p, frames, pixFmt: fmt)
         }
     }
@@ -197,11 +230,12 @@ final class ProbeTests: XCTestCase {
         // Full-range H.264 decodes as yuvj444p; asking FFmpeg for that format avoids a range conversion.
         try assertPlanesEqualFFmpeg(p, frames, pixFmt: "yuvj444p")
         // Flat means flat: each quadrant holds one value per plane.
-        for plane in frames[0].planes {
+        let planes = tightPlanes(frames[0])
+        for plane in planes {
             XCTAssertEqual(Set((0..<8).flatMap { y in (0..<16).map { plane[y * 32 + $0] } }).count, 1)
             XCTAssertEqual(Set((8..<16).flatMap { y in (16..<32).map { plane[y * 32 + $0] } }).count, 1)
         }
-        XCTAssertNotEqual(frames[0].planes[0][0], frames[0].planes[0][31])
+        XCTAssertNotEqual(planes[0][0], planes[0][31])
     }
 
     func testRawPixelFormats() throws {
@@ -269,10 +303,19 @@ final class ProbeTests: XCTestCase {
 func concatenatedPlanes(_ frames: [PlanarFrame], order: [Int] = [0, 1, 2]) -> [UInt8] {
     var out: [UInt8] = []
     for f in frames {
-        for i in order {
-            XCTAssertEqual(f.strides[i], f.planeWidth(i))
-            out += f.planes[i].prefix(f.planeWidth(i) * f.planeHeight(i))
-        }
+        let planes = tightPlanes(f)
+        for i in order { out += planes[i] }
     }
     return out
+}
+
+/// A frame's three planes without row padding: `planeWidth(i) * planeHeight(i)` bytes each.
+/// Decoded pictures keep the decoder's line size (see `BorrowedPlanes`).
+func tightPlanes(_ f: PlanarFrame) -> [[UInt8]] {
+    let planes = f.planes
+    return (0..<3).map { i in
+        let w = f.planeWidth(i), stride = f.strides[i]
+        XCTAssertGreaterThanOrEqual(stride, w)
+        return (0..<f.planeHeight(i)).flatMap { y in planes[i][(y * stride)..<(y * stride + w)] }
+    }
 }

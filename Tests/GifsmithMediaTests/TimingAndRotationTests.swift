@@ -40,7 +40,7 @@ final class TimingAndRotationTests: XCTestCase {
         let f = try XCTUnwrap(d.nextFrame())
         XCTAssertGreaterThanOrEqual(f.pts, 950_000)
         XCTAssertEqual(f.pts, 1_000_000)
-        XCTAssertEqual(f.planes, all[25].planes, "the frame after a seek is the same picture as in a straight decode")
+        XCTAssertEqual(tightPlanes(f), tightPlanes(all[25]), "the frame after a seek is the same picture as in a straight decode")
         XCTAssertEqual(try d.nextFrame()?.pts, 1_040_000)
 
         // Between frames: the frame on screen at 1.23 s is the one from 1.2 s.
@@ -49,7 +49,7 @@ final class TimingAndRotationTests: XCTestCase {
 
         // Backwards, then to the very start.
         try d.seek(toMicroseconds: 300_000)
-        XCTAssertEqual(try d.nextFrame()?.planes, all[7].planes)
+        XCTAssertEqual(try d.nextFrame().map(tightPlanes), tightPlanes(all[7]))
         try d.seek(toMicroseconds: 0)
         var rest: [Int64] = []
         while let f = try d.nextFrame() { rest.append(f.pts) }
@@ -99,7 +99,8 @@ final class TimingAndRotationTests: XCTestCase {
             // Where the red block went: Cr is high for red, low for blue.
             let cw = frames[0].planeWidth(2)
             let ch = frames[0].planeHeight(2)
-            let corners = [(0, 0), (cw - 1, 0), (0, ch - 1), (cw - 1, ch - 1)].map { frames[0].planes[2][$0.1 * cw + $0.0] }
+            let cr = tightPlanes(frames[0])[2]
+            let corners = [(0, 0), (cw - 1, 0), (0, ch - 1), (cw - 1, ch - 1)].map { cr[$0.1 * cw + $0.0] }
             let redCorner = corners.firstIndex { $0 > 200 }
             // Top-left turned clockwise by 90 goes to top-right, by 180 bottom-right, by 270 bottom-left.
             XCTAssertEqual(redCorner, [90: 1, 180: 3, 270: 2][clockwise], "rotation \(tag)")
@@ -134,7 +135,7 @@ final class TimingAndRotationTests: XCTestCase {
         let d = try VideoDecoder(path: "-")
         XCTAssertEqual(d.info.codec, "h264")
         let first = try XCTUnwrap(d.nextFrame())
-        XCTAssertEqual(first.planes, expected[0].planes)
+        XCTAssertEqual(tightPlanes(first), tightPlanes(expected[0]))
         try d.seek(toMicroseconds: 200_000)   // forward on a pipe: decode and drop
         XCTAssertEqual(try d.nextFrame()?.pts, 200_000)
         XCTAssertThrowsError(try d.seek(toMicroseconds: 0)) { error in
