@@ -10,10 +10,11 @@ import GifsmithCore
 /// a 480-wide conversion's time). Frames past the budget go to a temporary file, created on first
 /// need and unlinked at once: nothing is left behind, even on SIGKILL.
 ///
-/// 64 MB holds five seconds of 30 fps at 480x270 (58 MB, the benchmark's small size); frames
-/// past it cost the kernel's page-cache copies, a tenth of pass 1's samples on sky1080 at 480.
-/// Peak memory stays below 200 MB with it (186 MB on pan1080 at 480, with one decoded picture per
-/// worker in flight: `ConvertOptions.batchSize`).
+/// 64 MB holds five seconds of 30 fps at 480x270 (58 MB, the benchmark's small size): with 32 MB,
+/// the 68 frames past it went through the page cache, and sky1080 at 480 took 4% longer (median
+/// of 15 alternating runs, 0.606 against 0.580 s). Peak memory stays below 200 MB with it
+/// (181–186 MB on pan1080 at 480, with one decoded picture per worker in flight:
+/// `ConvertOptions.batchSize`).
 final class SpillFile {
     /// Bytes of frames held in memory before the file is used.
     static let memoryBudget = 64 << 20
