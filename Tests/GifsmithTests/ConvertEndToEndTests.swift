@@ -165,18 +165,19 @@ final class ConvertEndToEndTests: XCTestCase {
     }
 
     /// A global palette's second pass either decodes the file again (full size, regular file, more
-    /// frames than the spill holds in memory: 75 × 460 KB here) or reads converted frames back from
-    /// the spill (a pipe): both give the same bytes. Matroska, which reads from a pipe whatever its size.
+    /// frames than the spill holds in memory: 150 × 460 KB here, past its 64 MB) or reads converted
+    /// frames back from the spill (a pipe; memory, then the temporary file): both give the same
+    /// bytes. Matroska, which reads from a pipe whatever its size.
     func testSecondPassByRedecodeEqualsSecondPassFromSpill() throws {
         let dir = try Scratch()
         let clip = dir.file("src.mkv")
-        try makeClip(clip, lavfi: "testsrc2=size=480x320:rate=25:duration=3", ["-pix_fmt", "yuv420p"])
+        try makeClip(clip, lavfi: "testsrc2=size=480x320:rate=25:duration=6", ["-pix_fmt", "yuv420p"])
         let fromFile = dir.file("file.gif")
         XCTAssertEqual(try gifsmith(["convert", clip, "-o", fromFile, "--quiet"]).status, 0)
         let piped = try gifsmith(["convert", "-", "-o", "-", "--quiet"], stdin: try Data(contentsOf: URL(fileURLWithPath: clip)))
         XCTAssertEqual(piped.status, 0, piped.stderr)
         XCTAssertEqual(piped.stdout, try Data(contentsOf: URL(fileURLWithPath: fromFile)))
-        XCTAssertEqual(try decodeWithFFmpeg(fromFile).frames.count, 75)
+        XCTAssertEqual(try decodeWithFFmpeg(fromFile).frames.count, 150)
     }
 
     /// --json prints one JSON object a line: started, progress, finished.
