@@ -29,9 +29,9 @@ struct Job {
     /// so one frame per worker already gives every worker two tasks (at full 1080p a batch is
     /// about 12 MB a frame). Small frames come in larger batches, up to `pipelinedBatchBytes`:
     /// every batch ends in a wait for its slowest task and the stabilizer's per-frame passes,
-    /// which at 480x270 cost a fifth of pass 2 in batches of two (sky1080 and pan1080 at width 480, median of eight runs:
-    /// 0.647 → 0.603 s and 1.348 → 1.208 s in batches of 32). Pass 1's decoder and histograms
-    /// are gone by then, so the frames reuse their memory.
+    /// which at 480x270 cost a fifth of pass 2 in batches of two (sky1080 and pan1080 at width
+    /// 480, median of eight runs: 0.647 → 0.603 s and 1.348 → 1.208 s in batches of 32). Pass 1's
+    /// decoder and histograms are gone by then, so the frames reuse their memory.
     private var pipelinedBatchSize: Int {
         // Per frame in flight: its RGB image twice (converted, kept for the stabilizer), its
         // indices and its LZW output, about 8 bytes a pixel. When pass 2 decodes again, each

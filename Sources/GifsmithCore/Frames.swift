@@ -25,6 +25,9 @@ public final class BorrowedPlanes: @unchecked Sendable {
         self.release = release
     }
 
+    /// Plane `i`'s readable bytes; valid while this object lives.
+    public func buffer(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: bases[i], count: counts[i]) }
+
     deinit { release() }
 }
 
@@ -37,12 +40,16 @@ public final class BorrowedPlanes: @unchecked Sendable {
 /// Timestamps are microseconds from the start of the stream; they are not pixel values,
 /// so they carry no CPU==GPU obligations.
 public struct PlanarFrame: Sendable {
+    /// Where the pixels are: owned arrays, or a picture read in place.
+    private enum Storage: Sendable {
+        case arrays([[UInt8]])
+        case borrowed(BorrowedPlanes)
+    }
+
     public var width: Int
     public var height: Int
     public var layout: PlaneLayout
-    private var arrays: [[UInt8]]
-    /// Set when the planes are read in place (see `BorrowedPlanes`); then `arrays` is empty.
-    public private(set) var borrowed: BorrowedPlanes?
+    private var storage: Storage
     public var strides: [Int]
     /// Presentation time in microseconds.
     public var pts: Int64
@@ -50,65 +57,76 @@ public struct PlanarFrame: Sendable {
     public var duration: Int64
 
     public init(width: Int, height: Int, layout: PlaneLayout, planes: [[UInt8]], strides: [Int], pts: Int64, duration: Int64 = 0) {
-        precondition(planes.count == 3 && strides.count == 3, "a PlanarFrame has three planes")
+        precondition(planes.count == 3, "a PlanarFrame has three planes")
+        self.init(width: width, height: height, layout: layout, storage: .arrays(planes), strides: strides, pts: pts, duration: duration)
+    }
+
+    /// A frame that reads `planes` in place; `strides` are the rows' distances in that memory.
+    public init(width: Int, height: Int, layout: PlaneLayout, borrowing planes: BorrowedPlanes, strides: [Int], pts: Int64, duration: Int64 = 0) {
+        self.init(width: width, height: height, layout: layout, storage: .borrowed(planes), strides: strides, pts: pts, duration: duration)
+    }
+
+    private init(width: Int, height: Int, layout: PlaneLayout, storage: Storage, strides: [Int], pts: Int64, duration: Int64) {
+        precondition(strides.count == 3, "a PlanarFrame has three planes")
         self.width = width
         self.height = height
         self.layout = layout
-        self.arrays = planes
+        self.storage = storage
         self.strides = strides
         self.pts = pts
         self.duration = duration
     }
 
-    /// A frame that reads `planes` in place; `strides` are the rows' distances in that memory.
-    public init(width: Int, height: Int, layout: PlaneLayout, borrowing planes: BorrowedPlanes, strides: [Int], pts: Int64, duration: Int64 = 0) {
-        precondition(strides.count == 3, "a PlanarFrame has three planes")
-        self.width = width
-        self.height = height
-        self.layout = layout
-        self.arrays = []
-        self.borrowed = planes
-        self.strides = strides
-        self.pts = pts
-        self.duration = duration
+    /// The picture read in place (see `BorrowedPlanes`), or nil when the frame owns arrays.
+    public var borrowed: BorrowedPlanes? {
+        if case let .borrowed(b) = storage { return b }
+        return nil
     }
 
     /// Exactly three planes, each `strides[i] * (planeHeight(i) - 1) + planeWidth(i)` bytes or more.
     /// Borrowed planes are copied out (see the type's comment); setting makes the frame own arrays.
     public var planes: [[UInt8]] {
         get {
-            guard let borrowed else { return arrays }
-            return (0..<3).map { [UInt8](UnsafeBufferPointer(start: borrowed.bases[$0], count: borrowed.counts[$0])) }
+            switch storage {
+            case let .arrays(a): return a
+            case let .borrowed(b): return (0..<3).map { Array(b.buffer($0)) }
+            }
         }
         set {
             precondition(newValue.count == 3, "a PlanarFrame has three planes")
-            arrays = newValue
-            borrowed = nil
+            storage = .arrays(newValue)
         }
-        // In place for owned arrays (a get-then-set would copy the plane being changed).
+        // In place for owned arrays: they leave `storage` for the access, so a changed plane is
+        // not copied (a get-then-set would copy it).
         _modify {
-            if borrowed != nil {
-                arrays = planes
-                borrowed = nil
+            var a = planes
+            storage = .arrays([])
+            defer {
+                precondition(a.count == 3, "a PlanarFrame has three planes")
+                storage = .arrays(a)
             }
-            yield &arrays
-            precondition(arrays.count == 3, "a PlanarFrame has three planes")
+            yield &a
         }
     }
 
     /// Readable bytes of plane `i`.
-    public func planeByteCount(_ i: Int) -> Int { borrowed?.counts[i] ?? arrays[i].count }
+    public func planeByteCount(_ i: Int) -> Int {
+        switch storage {
+        case let .arrays(a): return a[i].count
+        case let .borrowed(b): return b.counts[i]
+        }
+    }
 
     /// The three planes' memory, valid only inside `body`, without copying borrowed planes.
     public func withPlanes<R>(_ body: ([UnsafeBufferPointer<UInt8>]) throws -> R) rethrows -> R {
-        if let borrowed {
-            return try withExtendedLifetime(borrowed) {
-                try body((0..<3).map { UnsafeBufferPointer(start: borrowed.bases[$0], count: borrowed.counts[$0]) })
-            }
-        }
-        return try arrays[0].withUnsafeBufferPointer { p0 in
-            try arrays[1].withUnsafeBufferPointer { p1 in
-                try arrays[2].withUnsafeBufferPointer { p2 in try body([p0, p1, p2]) }
+        switch storage {
+        case let .borrowed(b):
+            return try withExtendedLifetime(b) { try body((0..<3).map(b.buffer)) }
+        case let .arrays(a):
+            return try a[0].withUnsafeBufferPointer { p0 in
+                try a[1].withUnsafeBufferPointer { p1 in
+                    try a[2].withUnsafeBufferPointer { p2 in try body([p0, p1, p2]) }
+                }
             }
         }
     }

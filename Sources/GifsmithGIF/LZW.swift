@@ -449,8 +449,8 @@ public final class LZWEncoder {
                         q += 1
                     }
                     if found > 0 {
+                        // (runLength is unused here: lossy encoding takes no `runs`.)
                         prefix = found
-                        runLength = 0
                         continue
                     }
                 }
